@@ -1,0 +1,11 @@
+package store
+
+import "errors"
+
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a compare-and-set found the row changed underneath:
+	// another worker moved the item, or the lease was lost.
+	ErrConflict = errors.New("conflict")
+)

@@ -1,0 +1,377 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// State is an item's place in its workflow. Most states are named by the
+// workflow in the config; only the system states are constants here.
+type State string
+
+// The system states every workflow shares.
+const (
+	Ready     State = "ready"
+	Completed State = "completed"
+	Failed    State = "failed"
+)
+
+// Item is one content item.
+type Item struct {
+	ID            int64           `db:"id" json:"id"`
+	Workspace     string          `db:"workspace" json:"workspace"`
+	Source        string          `db:"source" json:"source"`
+	Query         string          `db:"query" json:"query"`
+	DateID        int             `db:"date_id" json:"date_id"`
+	RunID         int64           `db:"run_id" json:"run_id"`
+	PageID        sql.NullInt64   `db:"page_id" json:"-"`
+	RawID         string          `db:"raw_id" json:"raw_id"`
+	RawCreatedAt  Time            `db:"raw_created_at" json:"raw_created_at"`
+	SourceField   string          `db:"source_field" json:"source_field"`
+	RawText       string          `db:"raw_text" json:"raw_text"`
+	Text          string          `db:"text" json:"text"`
+	Author        string          `db:"author" json:"author"`
+	PublishedAt   Time            `db:"published_at" json:"published_at"`
+	URL           string          `db:"url" json:"url"`
+	Language      string          `db:"language" json:"language"`
+	LanguageScore sql.NullFloat64 `db:"language_score" json:"-"`
+	Workflow      string          `db:"workflow" json:"workflow"`
+	State         State           `db:"state" json:"state"`
+	Attempts      int             `db:"attempts" json:"attempts"`
+	LeaseOwner    string          `db:"lease_owner" json:"-"`
+	LeaseUntil    Time            `db:"lease_until" json:"-"`
+	NextAttemptAt Time            `db:"next_attempt_at" json:"-"`
+	LastError     string          `db:"last_error" json:"last_error,omitempty"`
+	FailedFrom    State           `db:"failed_from" json:"failed_from,omitempty"`
+	ClusterID     sql.NullInt64   `db:"cluster_id" json:"-"`
+	CreatedAt     Time            `db:"created_at" json:"created_at"`
+	UpdatedAt     Time            `db:"updated_at" json:"updated_at"`
+}
+
+const itemColumns = `id, workspace, source, query, date_id, run_id, page_id, raw_id, raw_created_at,
+	source_field, raw_text, text, author, published_at, url, language, language_score, workflow, state,
+	attempts, lease_owner, lease_until, next_attempt_at, last_error, failed_from, cluster_id, created_at, updated_at`
+
+// InsertItem adds it unless an item with the same (workspace, source, raw id,
+// source field) exists; the database enforces that uniqueness. It reports
+// whether a row was inserted and sets it.ID when it was. The creation is
+// logged as an event from "" to the item's state.
+func (tx *Tx) InsertItem(ctx context.Context, it *Item) (bool, error) {
+	now := T(tx.now)
+	if it.RawCreatedAt.IsZero() {
+		it.RawCreatedAt = now
+	}
+	err := tx.tx.QueryRowxContext(ctx, `INSERT INTO items (workspace, source, query, date_id, run_id, page_id,
+		raw_id, raw_created_at, source_field, raw_text, text, author, published_at, url, language, workflow,
+		state, last_error, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace, source, raw_id, source_field) DO NOTHING RETURNING id`,
+		it.Workspace, it.Source, it.Query, it.DateID, it.RunID, it.PageID, it.RawID, it.RawCreatedAt,
+		it.SourceField, it.RawText, it.Text, it.Author, it.PublishedAt, it.URL, it.Language, it.Workflow,
+		it.State, it.LastError, now, now).Scan(&it.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert item %s/%s/%s: %w", it.Workspace, it.Source, it.RawID, err)
+	}
+	it.CreatedAt, it.UpdatedAt = now, now
+	return true, tx.logEvent(ctx, Event{ItemID: it.ID, From: "", To: it.State, Error: it.LastError})
+}
+
+// ReplaceItem overwrites an existing item's extracted fields with it's and
+// sends it back to state, deleting what earlier steps derived from the old
+// text. It is what a forced re-ingest does. It reports whether a row matched.
+func (tx *Tx) ReplaceItem(ctx context.Context, it *Item) (bool, error) {
+	var old struct {
+		ID    int64 `db:"id"`
+		State State `db:"state"`
+	}
+	err := tx.tx.GetContext(ctx, &old, `SELECT id, state FROM items
+		WHERE workspace = ? AND source = ? AND raw_id = ? AND source_field = ?`,
+		it.Workspace, it.Source, it.RawID, it.SourceField)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find item %s/%s/%s: %w", it.Workspace, it.Source, it.RawID, err)
+	}
+	if err := tx.deleteDerived(ctx, old.ID); err != nil {
+		return false, err
+	}
+	_, err = tx.tx.ExecContext(ctx, `UPDATE items SET query = ?, date_id = ?, run_id = ?, page_id = ?,
+		raw_created_at = ?, raw_text = ?, text = ?, author = ?, published_at = ?, url = ?, language = ?,
+		language_score = NULL, workflow = ?, state = ?, attempts = 0, lease_owner = '', lease_until = NULL,
+		next_attempt_at = NULL, last_error = ?, failed_from = '', updated_at = ? WHERE id = ?`,
+		it.Query, it.DateID, it.RunID, it.PageID, it.RawCreatedAt, it.RawText, it.Text, it.Author,
+		it.PublishedAt, it.URL, it.Language, it.Workflow, it.State, it.LastError, T(tx.now), old.ID)
+	if err != nil {
+		return false, fmt.Errorf("replace item %d: %w", old.ID, err)
+	}
+	it.ID = old.ID
+	return true, tx.logEvent(ctx, Event{ItemID: old.ID, From: old.State, To: it.State, Error: "re-ingested"})
+}
+
+// deleteDerived removes what workflow steps wrote for an item, keeping the
+// daily keyword counts consistent. Cluster bookkeeping is the clustering
+// code's, which reads cluster_id before calling this.
+func (tx *Tx) deleteDerived(ctx context.Context, itemID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE keyword_days SET items = items - 1
+		WHERE (workspace, model, keyword, day) IN (
+			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
+			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`, itemID); err != nil {
+		return fmt.Errorf("uncount keywords of item %d: %w", itemID, err)
+	}
+	for _, q := range []string{
+		`DELETE FROM keyword_days WHERE items <= 0`,
+		`DELETE FROM keywords WHERE item_id = ?`,
+		`DELETE FROM vectors WHERE item_id = ?`,
+	} {
+		args := []any{itemID}
+		if !strings.Contains(q, "?") {
+			args = nil
+		}
+		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("delete derived rows of item %d: %w", itemID, err)
+		}
+	}
+	return nil
+}
+
+// Item returns the item with id.
+func (db *DB) Item(ctx context.Context, id int64) (Item, error) {
+	var it Item
+	err := db.x.GetContext(ctx, &it, `SELECT `+itemColumns+` FROM items WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, fmt.Errorf("item %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("item %d: %w", id, err)
+	}
+	return it, nil
+}
+
+// Claim leases up to limit items of workspace in state to owner until
+// leaseUntil, in id order, skipping items leased by others or waiting out a
+// backoff. Each claim counts as an attempt.
+func (tx *Tx) Claim(ctx context.Context, workspace string, state State, owner string, limit int, leaseUntil time.Time) ([]Item, error) {
+	now := T(tx.now)
+	var items []Item
+	err := tx.tx.SelectContext(ctx, &items, `UPDATE items SET lease_owner = ?, lease_until = ?,
+		attempts = attempts + 1, updated_at = ?
+		WHERE id IN (SELECT id FROM items WHERE workspace = ? AND state = ?
+			AND (lease_until IS NULL OR lease_until <= ?)
+			AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+			ORDER BY id LIMIT ?)
+		RETURNING `+itemColumns,
+		owner, T(leaseUntil), now, workspace, state, now, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s items in %s: %w", workspace, state, err)
+	}
+	slices.SortFunc(items, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
+	return items, nil
+}
+
+// FailExhausted fails the items of workspace in state that have used
+// maxAttempts claims and whose last lease ran out: their worker died or the
+// step kept timing out. It returns how many it failed.
+func (tx *Tx) FailExhausted(ctx context.Context, workspace string, state State, maxAttempts int) (int, error) {
+	now := T(tx.now)
+	var ids []struct {
+		ID       int64  `db:"id"`
+		Attempts int    `db:"attempts"`
+		Last     string `db:"last_error"`
+	}
+	err := tx.tx.SelectContext(ctx, &ids, `SELECT id, attempts, last_error FROM items
+		WHERE workspace = ? AND state = ? AND attempts >= ?
+		AND (lease_until IS NULL OR lease_until <= ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,
+		workspace, state, maxAttempts, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("find exhausted items: %w", err)
+	}
+	for _, it := range ids {
+		reason := fmt.Sprintf("gave up after %d attempts", it.Attempts)
+		if it.Last != "" {
+			reason += ": " + it.Last
+		} else {
+			reason += ": the step never finished (worker killed or timed out)"
+		}
+		if err := tx.Transition(ctx, Transition{ItemID: it.ID, From: state, To: Failed, Attempt: it.Attempts, Error: reason}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// Transition moves an item from one state to another as a compare-and-set:
+// it applies only if the item is still in From and, when Owner is set, still
+// leased by Owner. It clears the lease and appends to the event log. Moving
+// to Failed records Error as the reason and From as where retry resumes.
+type Transition struct {
+	ItemID  int64
+	From    State
+	To      State
+	Owner   string // "" skips the lease check (commands acting on idle items)
+	Attempt int
+	Error   string
+}
+
+// Transition applies t; see the type's doc. ErrConflict means the item moved.
+func (tx *Tx) Transition(ctx context.Context, t Transition) error {
+	q := `UPDATE items SET state = ?, lease_owner = '', lease_until = NULL, next_attempt_at = NULL,
+		attempts = 0, last_error = ?, failed_from = ?, updated_at = ? WHERE id = ? AND state = ?`
+	failedFrom := State("")
+	if t.To == Failed {
+		failedFrom = t.From
+	}
+	args := []any{t.To, t.Error, failedFrom, T(tx.now), t.ItemID, t.From}
+	if t.Owner != "" {
+		q += ` AND lease_owner = ?`
+		args = append(args, t.Owner)
+	}
+	res, err := tx.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("transition item %d %s->%s: %w", t.ItemID, t.From, t.To, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("transition item %d %s->%s: %w", t.ItemID, t.From, t.To, ErrConflict)
+	}
+	return tx.logEvent(ctx, Event{ItemID: t.ItemID, From: t.From, To: t.To, Attempt: t.Attempt, Worker: t.Owner, Error: t.Error})
+}
+
+// Defer gives a leased item back after a retryable error: it stays in its
+// state, becomes claimable again at next, and the error is logged.
+func (tx *Tx) Defer(ctx context.Context, id int64, state State, owner string, attempt int, next time.Time, reason string) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE items SET lease_owner = '', lease_until = NULL,
+		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ? AND lease_owner = ?`,
+		T(next), reason, T(tx.now), id, state, owner)
+	if err != nil {
+		return fmt.Errorf("defer item %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("defer item %d: %w", id, ErrConflict)
+	}
+	return tx.logEvent(ctx, Event{ItemID: id, From: state, To: state, Attempt: attempt, Worker: owner, Error: reason})
+}
+
+// ReleaseLeases hands back, without counting an attempt, every item leased
+// by one of owners: a worker that stopped cleanly or is known to be dead.
+func (tx *Tx) ReleaseLeases(ctx context.Context, owners ...string) (int, error) {
+	total := 0
+	for _, o := range owners {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE items SET lease_owner = '', lease_until = NULL,
+			attempts = max(attempts - 1, 0), updated_at = ? WHERE lease_owner = ?`, T(tx.now), o)
+		if err != nil {
+			return total, fmt.Errorf("release leases of %s: %w", o, err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	return total, nil
+}
+
+// LeaseOwners lists the owners holding leases that have not expired.
+func (db *DB) LeaseOwners(ctx context.Context) ([]string, error) {
+	var owners []string
+	err := db.x.SelectContext(ctx, &owners, `SELECT DISTINCT lease_owner FROM items
+		WHERE lease_owner != '' AND lease_until > ?`, T(db.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("lease owners: %w", err)
+	}
+	return owners, nil
+}
+
+// SetText stores an item's normalised text.
+func (tx *Tx) SetText(ctx context.Context, id int64, text string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE items SET text = ? WHERE id = ?`, text, id)
+	if err != nil {
+		return fmt.Errorf("set text of item %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetLanguage stores an item's language and the identifier's confidence.
+func (tx *Tx) SetLanguage(ctx context.Context, id int64, lang string, score float64) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE items SET language = ?, language_score = ? WHERE id = ?`, lang, score, id)
+	if err != nil {
+		return fmt.Errorf("set language of item %d: %w", id, err)
+	}
+	return nil
+}
+
+// Retry sends failed items of workspace back to the state they failed from
+// (all of them when ids is empty) and returns how many moved. Items that
+// failed on arrival (an unreadable record) have nowhere to go back to and
+// are left alone.
+func (tx *Tx) Retry(ctx context.Context, workspace string, ids []int64) (int, error) {
+	var rows []struct {
+		ID   int64 `db:"id"`
+		From State `db:"failed_from"`
+	}
+	q := `SELECT id, failed_from FROM items WHERE workspace = ? AND state = ? AND failed_from != ''`
+	args := []any{workspace, Failed}
+	if len(ids) > 0 {
+		q += ` AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	if err := tx.tx.SelectContext(ctx, &rows, q+` ORDER BY id`, args...); err != nil {
+		return 0, fmt.Errorf("find failed items: %w", err)
+	}
+	for _, r := range rows {
+		if err := tx.Transition(ctx, Transition{ItemID: r.ID, From: Failed, To: r.From, Error: ""}); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
+}
+
+// Pending describes the work of a workspace that is not claimable now.
+type Pending struct {
+	Backoff        int       // items waiting out a retry backoff
+	NextAttempt    time.Time // the earliest of their next attempts
+	LeasedByOthers int       // items leased by other live workers
+}
+
+// PendingWork reports, for the given non-terminal states of workspace, what
+// is waiting and why.
+func (db *DB) PendingWork(ctx context.Context, workspace string, states []State, owner string) (Pending, error) {
+	if len(states) == 0 {
+		return Pending{}, nil
+	}
+	now := T(db.Now())
+	in := `(?` + strings.Repeat(", ?", len(states)-1) + `)`
+	args := []any{now, now, now, owner, workspace}
+	for _, s := range states {
+		args = append(args, s)
+	}
+	var row struct {
+		Backoff int            `db:"backoff"`
+		Next    sql.NullString `db:"next"`
+		Leased  int            `db:"leased"`
+	}
+	err := db.x.GetContext(ctx, &row, `SELECT
+		count(*) FILTER (WHERE next_attempt_at > ?) AS backoff,
+		min(next_attempt_at) FILTER (WHERE next_attempt_at > ?) AS next,
+		count(*) FILTER (WHERE lease_until > ? AND lease_owner != ?) AS leased
+		FROM items WHERE workspace = ? AND state IN `+in, args...)
+	if err != nil {
+		return Pending{}, fmt.Errorf("pending work of %s: %w", workspace, err)
+	}
+	p := Pending{Backoff: row.Backoff, LeasedByOthers: row.Leased}
+	if row.Next.Valid && row.Backoff > 0 {
+		var t Time
+		if err := t.Scan(row.Next.String); err != nil {
+			return Pending{}, err
+		}
+		p.NextAttempt = t.Time
+	}
+	return p, nil
+}

@@ -1,0 +1,196 @@
+// Package store owns timpani's SQLite database: the schema, its migrations
+// and every SQL statement. It knows nothing about workflow semantics: which
+// transitions are legal is the workflow package's business.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// SchemaVersion is the name of the newest migration this build knows.
+var SchemaVersion = latestMigration()
+
+// DB is an open timpani database.
+type DB struct {
+	x    *sqlx.DB
+	path string
+	// Now is the clock every write uses; tests replace it.
+	Now func() time.Time
+}
+
+// Options tune how the database is opened.
+type Options struct {
+	// ReadOnly opens the file for reading only (the viewer's connection).
+	ReadOnly bool
+	// AppVersion is recorded in the meta table when the schema is migrated.
+	AppVersion string
+}
+
+// Open opens (creating if needed) the database at path and applies every
+// pending migration. Commits are durable: WAL with synchronous=FULL.
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_txlock", "immediate")
+	if opt.ReadOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+	}
+	x, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One writer at a time is all SQLite allows; a small pool of readers
+	// lets the viewer answer while a run commits.
+	x.SetMaxOpenConns(8)
+	x.SetConnMaxIdleTime(time.Minute)
+	db := &DB{x: x, path: path, Now: time.Now}
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if !opt.ReadOnly {
+		if err := db.migrate(ctx, opt.AppVersion); err != nil {
+			x.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.x.Close() }
+
+// Path is the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+// Tx is a write transaction. Its methods are the only way rows change.
+type Tx struct {
+	tx  *sqlx.Tx
+	now time.Time
+}
+
+// Now is the time the transaction stamps on what it writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Update runs fn in one immediate (write-locked) transaction and commits it
+// when fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() // no-op after Commit
+	if err := fn(&Tx{tx: tx, now: db.Now().UTC()}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context, appVersion string) error {
+	names, err := migrationNames()
+	if err != nil {
+		return err
+	}
+	if _, err := db.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		return err
+	}
+	var applied []string
+	if err := db.x.SelectContext(ctx, &applied, `SELECT name FROM schema_migrations`); err != nil {
+		return err
+	}
+	done := make(map[string]bool, len(applied))
+	for _, n := range applied {
+		done[n] = true
+	}
+	for _, n := range applied {
+		if !slices.Contains(names, n) {
+			return fmt.Errorf("database has migration %s that this build does not know: it was written by a newer timpani", n)
+		}
+	}
+	for _, name := range names {
+		if done[name] {
+			continue
+		}
+		body, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return err
+		}
+		err = db.Update(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+				name, fmtTime(tx.now))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return db.Update(ctx, func(tx *Tx) error {
+		for k, v := range map[string]string{"schema_version": SchemaVersion, "app_version": appVersion} {
+			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Meta returns a value recorded in the meta table (schema_version, app_version).
+func (db *DB) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.x.GetContext(ctx, &v, `SELECT value FROM meta WHERE key = ?`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("meta %s: %w", key, ErrNotFound)
+	}
+	return v, err
+}
+
+func migrationNames() ([]string, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func latestMigration() string {
+	names, err := migrationNames()
+	if err != nil || len(names) == 0 {
+		panic("store: no embedded migrations")
+	}
+	return strings.TrimSuffix(names[len(names)-1], ".sql")
+}

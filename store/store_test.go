@@ -1,0 +1,291 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/timpani-dev/timpani/store"
+)
+
+func mustOpen(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "timpani.db"), store.Options{AppVersion: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// clock is a settable time source for leases and backoffs.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time          { return c.t }
+func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock                   { return &clock{t: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)} }
+func update(tb testing.TB, db *store.DB, fn func(*store.Tx) error) {
+	tb.Helper()
+	if err := db.Update(tb.Context(), fn); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// seed inserts a fetch run and n ready items in workspace ws.
+func seed(tb testing.TB, db *store.DB, ws string, n int) []int64 {
+	tb.Helper()
+	var ids []int64
+	update(tb, db, func(tx *store.Tx) error {
+		run := &store.Run{Kind: store.RunFetch, Workspace: ws, Source: "src", Query: "q", DateID: 20240301}
+		if err := tx.StartRun(tb.Context(), run); err != nil {
+			return err
+		}
+		for i := range n {
+			it := &store.Item{Workspace: ws, Source: "src", Query: "q", DateID: 20240301, RunID: run.ID,
+				RawID: fmt.Sprintf("r%d", i), RawText: fmt.Sprintf("text %d #tag", i), Workflow: "w", State: store.Ready}
+			ok, err := tx.InsertItem(tb.Context(), it)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("item %d not inserted", i)
+			}
+			ids = append(ids, it.ID)
+		}
+		return nil
+	})
+	return ids
+}
+
+func TestOpenMigratesOnceAndRecordsVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	for range 2 {
+		db, err := store.Open(t.Context(), path, store.Options{AppVersion: "v1.2.3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := db.Meta(t.Context(), "schema_version"); err != nil || v != store.SchemaVersion {
+			t.Errorf("schema_version = %q, %v; want %q", v, err, store.SchemaVersion)
+		}
+		if v, _ := db.Meta(t.Context(), "app_version"); v != "v1.2.3" {
+			t.Errorf("app_version = %q; want v1.2.3", v)
+		}
+		db.Close()
+	}
+	ro, err := store.Open(t.Context(), path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	err = ro.Update(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.ReleaseLeases(t.Context(), "x")
+		return err
+	})
+	if err == nil {
+		t.Error("write through a read-only connection succeeded")
+	}
+}
+
+func TestUniquenessIsAConstraint(t *testing.T) {
+	db := mustOpen(t)
+	seed(t, db, "ws", 1)
+	update(t, db, func(tx *store.Tx) error {
+		run := &store.Run{Kind: store.RunFetch, Workspace: "ws"}
+		if err := tx.StartRun(t.Context(), run); err != nil {
+			return err
+		}
+		for _, tc := range []struct {
+			name  string
+			item  store.Item
+			fresh bool
+		}{
+			{"same key", store.Item{Workspace: "ws", Source: "src", RawID: "r0"}, false},
+			{"other field", store.Item{Workspace: "ws", Source: "src", RawID: "r0", SourceField: "post_title"}, true},
+			{"other source", store.Item{Workspace: "ws", Source: "src2", RawID: "r0"}, true},
+			{"other workspace", store.Item{Workspace: "ws2", Source: "src", RawID: "r0"}, true},
+		} {
+			it := tc.item
+			it.RunID, it.Workflow, it.State, it.RawText = run.ID, "w", store.Ready, "x"
+			got, err := tx.InsertItem(t.Context(), &it)
+			if err != nil {
+				return err
+			}
+			if got != tc.fresh {
+				t.Errorf("%s: InsertItem = %v; want %v", tc.name, got, tc.fresh)
+			}
+		}
+		return nil
+	})
+}
+
+func TestTransitionIsCompareAndSet(t *testing.T) {
+	db := mustOpen(t)
+	id := seed(t, db, "ws", 1)[0]
+	ctx := t.Context()
+	update(t, db, func(tx *store.Tx) error {
+		return tx.Transition(ctx, store.Transition{ItemID: id, From: store.Ready, To: "a"})
+	})
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Transition(ctx, store.Transition{ItemID: id, From: store.Ready, To: "a"})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second transition from ready: err = %v; want ErrConflict", err)
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Transition(ctx, store.Transition{ItemID: id, From: "a", To: "b", Owner: "someone"})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("transition without the lease: err = %v; want ErrConflict", err)
+	}
+	evs, err := db.Events(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].To != store.Ready || evs[1].From != store.Ready || evs[1].To != "a" {
+		t.Errorf("events = %+v; want creation then ready->a", evs)
+	}
+}
+
+func TestClaimLeasesAndExpiredLeasesAreReclaimed(t *testing.T) {
+	db := mustOpen(t)
+	clk := newClock()
+	db.Now = clk.Now
+	seed(t, db, "ws", 5)
+	ctx := t.Context()
+	claim := func(owner string, n int) []store.Item {
+		var got []store.Item
+		update(t, db, func(tx *store.Tx) error {
+			var err error
+			got, err = tx.Claim(ctx, "ws", store.Ready, owner, n, tx.Now().Add(time.Minute))
+			return err
+		})
+		return got
+	}
+	a := claim("A", 3)
+	b := claim("B", 3)
+	if len(a) != 3 || len(b) != 2 {
+		t.Fatalf("claims = %d, %d; want 3, 2", len(a), len(b))
+	}
+	if b[0].ID <= a[2].ID {
+		t.Errorf("B claimed item %d that A holds", b[0].ID)
+	}
+	if got := claim("C", 10); len(got) != 0 {
+		t.Fatalf("C claimed %d leased items", len(got))
+	}
+	clk.Advance(61 * time.Second)
+	c := claim("C", 10)
+	if len(c) != 5 {
+		t.Fatalf("after expiry C claimed %d; want 5", len(c))
+	}
+	if c[0].Attempts != 2 {
+		t.Errorf("attempts after two claims = %d; want 2", c[0].Attempts)
+	}
+	// A's late commit must now fail: the item is C's.
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Transition(ctx, store.Transition{ItemID: a[0].ID, From: store.Ready, To: "x", Owner: "A"})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("commit by expired owner: err = %v; want ErrConflict", err)
+	}
+}
+
+func TestDeferBacksOffAndFailExhaustedGivesUp(t *testing.T) {
+	db := mustOpen(t)
+	clk := newClock()
+	db.Now = clk.Now
+	id := seed(t, db, "ws", 1)[0]
+	ctx := t.Context()
+	var got []store.Item
+	update(t, db, func(tx *store.Tx) error {
+		var err error
+		got, err = tx.Claim(ctx, "ws", store.Ready, "A", 1, tx.Now().Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		return tx.Defer(ctx, id, store.Ready, "A", got[0].Attempts, tx.Now().Add(10*time.Second), "HTTP 503")
+	})
+	p, err := db.PendingWork(ctx, "ws", []store.State{store.Ready}, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Backoff != 1 || !p.NextAttempt.Equal(clk.t.Add(10*time.Second)) {
+		t.Errorf("PendingWork = %+v; want 1 item backing off until +10s", p)
+	}
+	update(t, db, func(tx *store.Tx) error {
+		got, err = tx.Claim(ctx, "ws", store.Ready, "A", 1, tx.Now().Add(time.Minute))
+		return err
+	})
+	if len(got) != 0 {
+		t.Fatal("claimed an item during its backoff")
+	}
+	clk.Advance(11 * time.Second)
+	update(t, db, func(tx *store.Tx) error {
+		n, err := tx.FailExhausted(ctx, "ws", store.Ready, 1)
+		if n != 1 {
+			t.Errorf("FailExhausted = %d; want 1", n)
+		}
+		return err
+	})
+	it, err := db.Item(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.State != store.Failed || it.FailedFrom != store.Ready || it.LastError == "" {
+		t.Errorf("item = %s from %q (%q); want failed from ready with a reason", it.State, it.FailedFrom, it.LastError)
+	}
+	update(t, db, func(tx *store.Tx) error {
+		n, err := tx.Retry(ctx, "ws", nil)
+		if n != 1 {
+			t.Errorf("Retry = %d; want 1", n)
+		}
+		return err
+	})
+	if it, _ := db.Item(ctx, id); it.State != store.Ready || it.Attempts != 0 {
+		t.Errorf("after retry: %s, %d attempts; want ready, 0", it.State, it.Attempts)
+	}
+}
+
+func TestKeywordsAreIdempotentAndCountedPerDay(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	id := seed(t, db, "ws", 1)[0]
+	it, _ := db.Item(ctx, id)
+	it.PublishedAt = store.T(time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC))
+	for range 2 {
+		update(t, db, func(tx *store.Tx) error {
+			return tx.AddKeywords(ctx, it, "hashtags", []store.Keyword{{Text: "#a", Score: 1}, {Text: "#b", Score: 1, Occurrences: 2}})
+		})
+	}
+	kws, err := db.Keywords(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kws) != 2 || kws[1].Occurrences != 2 {
+		t.Errorf("keywords = %+v; want #a and #b×2 once each", kws)
+	}
+	top, err := db.TopKeywords(ctx, "ws", "hashtags", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top) != 2 || top[0].Items != 1 {
+		t.Errorf("TopKeywords = %+v; want two keywords on one item each", top)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	db, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(t.Context(), func(tx *store.Tx) error { return store.RecordMigrationForTest(tx, "9999_future.sql") }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = store.Open(t.Context(), path, store.Options{})
+	if err == nil {
+		t.Fatal("opened a database migrated by a newer build")
+	}
+}
