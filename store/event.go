@@ -19,7 +19,7 @@ type Event struct {
 }
 
 func (tx *Tx) logEvent(ctx context.Context, e Event) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO item_events (item_id, from_state, to_state, at, attempt, worker, error)
+	_, err := tx.exec(ctx, `INSERT INTO item_events (item_id, from_state, to_state, at, attempt, worker, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ItemID, e.From, e.To, T(tx.now), e.Attempt, e.Worker, e.Error)
 	if err != nil {
 		return fmt.Errorf("log event of item %d: %w", e.ItemID, err)

@@ -19,18 +19,21 @@ func (tx *Tx) AddKeywords(ctx context.Context, it Item, model string, kws []Keyw
 	for _, k := range kws {
 		occ := max(k.Occurrences, 1)
 		var added int
-		err := tx.tx.QueryRowxContext(ctx, `INSERT INTO keywords (item_id, workspace, model, keyword, score,
+		ins, err := tx.stmt(ctx, `INSERT INTO keywords (item_id, workspace, model, keyword, score,
 			occurrences, published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (item_id, model, keyword) DO UPDATE SET score = excluded.score, occurrences = excluded.occurrences
-			RETURNING (created_at = ?)`,
-			it.ID, it.Workspace, model, k.Text, k.Score, occ, it.PublishedAt, T(tx.now), T(tx.now)).Scan(&added)
+			RETURNING (created_at = ?)`)
+		if err != nil {
+			return fmt.Errorf("add keyword: %w", err)
+		}
+		err = ins.QueryRowxContext(ctx, it.ID, it.Workspace, model, k.Text, k.Score, occ, it.PublishedAt, T(tx.now), T(tx.now)).Scan(&added)
 		if err != nil {
 			return fmt.Errorf("add keyword %q to item %d: %w", k.Text, it.ID, err)
 		}
 		if added != 1 || it.PublishedAt.IsZero() {
 			continue
 		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO keyword_days (workspace, model, keyword, day, items)
+		_, err = tx.exec(ctx, `INSERT INTO keyword_days (workspace, model, keyword, day, items)
 			VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET items = items + 1`,
 			it.Workspace, model, k.Text, it.PublishedAt.UTC().Format("2006-01-02"))
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -28,8 +29,12 @@ var SchemaVersion = latestMigration()
 
 // DB is an open timpani database.
 type DB struct {
-	x    *sqlx.DB
-	path string
+	x     *sqlx.DB
+	path  string
+	stmts sync.Map // query text -> *sqlx.Stmt, prepared once per DB
+	// writeMu queues this process's writers in Go: SQLite's busy handler
+	// would otherwise make them poll for the lock with sleeps.
+	writeMu sync.Mutex
 	// Now is the clock every write uses; tests replace it.
 	Now func() time.Time
 }
@@ -78,7 +83,13 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.x.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, v any) bool {
+		v.(*sqlx.Stmt).Close()
+		return true
+	})
+	return db.x.Close()
+}
 
 // Path is the file the database lives in.
 func (db *DB) Path() string { return db.path }
@@ -86,6 +97,7 @@ func (db *DB) Path() string { return db.path }
 // Tx is a write transaction. Its methods are the only way rows change.
 type Tx struct {
 	tx  *sqlx.Tx
+	db  *DB
 	now time.Time
 }
 
@@ -95,18 +107,46 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // Update runs fn in one immediate (write-locked) transaction and commits it
 // when fn returns nil.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	tx, err := db.x.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() // no-op after Commit
-	if err := fn(&Tx{tx: tx, now: db.Now().UTC()}); err != nil {
+	if err := fn(&Tx{tx: tx, db: db, now: db.Now().UTC()}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// stmt returns query prepared within tx, preparing it once per database:
+// parsing SQL is a large share of the cost of the engine's small, frequent
+// statements.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	v, ok := tx.db.stmts.Load(query)
+	if !ok {
+		s, err := tx.db.x.PreparexContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok = tx.db.stmts.LoadOrStore(query, s); ok {
+			s.Close()
+		}
+	}
+	return tx.tx.StmtxContext(ctx, v.(*sqlx.Stmt)), nil
+}
+
+// exec runs a hot statement through the prepared-statement cache.
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
 }
 
 func (db *DB) migrate(ctx context.Context, appVersion string) error {
@@ -140,6 +180,11 @@ func (db *DB) migrate(ctx context.Context, appVersion string) error {
 			return err
 		}
 		err = db.Update(ctx, func(tx *Tx) error {
+			// Another process may have applied it since we looked.
+			var n int
+			if err := tx.tx.GetContext(ctx, &n, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name); err != nil || n > 0 {
+				return err
+			}
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}

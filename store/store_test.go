@@ -191,7 +191,7 @@ func TestClaimLeasesAndExpiredLeasesAreReclaimed(t *testing.T) {
 	}
 }
 
-func TestDeferBacksOffAndFailExhaustedGivesUp(t *testing.T) {
+func TestDeferBacksOffAndRetryResumes(t *testing.T) {
 	db := mustOpen(t)
 	clk := newClock()
 	db.Now = clk.Now
@@ -222,18 +222,18 @@ func TestDeferBacksOffAndFailExhaustedGivesUp(t *testing.T) {
 	}
 	clk.Advance(11 * time.Second)
 	update(t, db, func(tx *store.Tx) error {
-		n, err := tx.FailExhausted(ctx, "ws", store.Ready, 1)
-		if n != 1 {
-			t.Errorf("FailExhausted = %d; want 1", n)
+		got, err = tx.Claim(ctx, "ws", store.Ready, "A", 1, tx.Now().Add(time.Minute))
+		if err != nil {
+			return err
 		}
-		return err
+		return tx.Transition(ctx, store.Transition{ItemID: id, From: store.Ready, To: store.Failed, Owner: "A", Attempt: 2, Error: "HTTP 400"})
 	})
 	it, err := db.Item(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it.State != store.Failed || it.FailedFrom != store.Ready || it.LastError == "" {
-		t.Errorf("item = %s from %q (%q); want failed from ready with a reason", it.State, it.FailedFrom, it.LastError)
+	if it.State != store.Failed || it.FailedFrom != store.Ready || it.LastError != "HTTP 400" || it.LeaseOwner != "" {
+		t.Errorf("item = %s from %q (%q, lease %q); want failed from ready with its reason, unleased", it.State, it.FailedFrom, it.LastError, it.LeaseOwner)
 	}
 	update(t, db, func(tx *store.Tx) error {
 		n, err := tx.Retry(ctx, "ws", nil)

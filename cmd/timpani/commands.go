@@ -1,0 +1,533 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/workflow"
+)
+
+// FetchCmd acquires content into the raw archive.
+type FetchCmd struct {
+	Workspace string `short:"w" help:"Only this workspace."`
+	Source    string `short:"s" help:"Only this source (its name in the config)."`
+	Query     string `help:"Only this query."`
+	Date      string `short:"d" placeholder:"YYYYMMDD" help:"The day to fetch (default: yesterday, UTC)."`
+	From      string `placeholder:"YYYYMMDD" help:"First day of a backfill; each day is its own partition."`
+	To        string `placeholder:"YYYYMMDD" help:"Last day of a backfill (default: yesterday)."`
+	Limit     int    `help:"Stop each query after this many records."`
+	Force     bool   `help:"Fetch windows that were fetched before."`
+}
+
+// Run fetches every selected (workspace, source, query, day).
+func (c *FetchCmd) Run(ctx context.Context, app *App) error {
+	days, err := fetchDays(c.Date, c.From, c.To, app.now())
+	if err != nil {
+		return err
+	}
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	_, err = fetchAll(ctx, app, fetchSelection{Workspace: c.Workspace, Source: c.Source, Query: c.Query,
+		Days: days, Limit: c.Limit, Force: c.Force})
+	return err
+}
+
+type fetchSelection struct {
+	Workspace, Source, Query string
+	Days                     []time.Time
+	Limit                    int
+	Force                    bool
+}
+
+// fetchAll fetches every target the selection names, going on past a failed
+// target so one bad source does not hold up the others.
+func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
+	workspaces, err := app.workspaces(sel.Workspace)
+	if err != nil {
+		return 0, err
+	}
+	prog := newProgress(app, "fetch", "records", 0)
+	records := 0
+	f := &workflow.Fetcher{DB: app.db, Archive: app.archive, Owner: app.owner, Log: app.Log,
+		Progress: func(workflow.FetchTarget, store.Run) {}}
+	var failures []string
+	matched := false
+	for _, ws := range workspaces {
+		wc := app.Config.Workspaces[ws]
+		for _, sname := range sortedKeys(wc.Sources) {
+			if sel.Source != "" && sname != sel.Source {
+				continue
+			}
+			src, err := app.Config.source(ws, sname)
+			if err != nil {
+				return records, err
+			}
+			for _, qname := range sortedKeys(wc.Sources[sname].Queries) {
+				if sel.Query != "" && qname != sel.Query {
+					continue
+				}
+				matched = true
+				for _, day := range sel.Days {
+					t := workflow.FetchTarget{Workspace: ws, SourceName: sname, Source: src, Query: qname,
+						Value: wc.Sources[sname].Queries[qname], DateID: dateID(day), Start: day, End: day.AddDate(0, 0, 1),
+						Limit: sel.Limit, Force: sel.Force}
+					base := records
+					f.Progress = func(_ workflow.FetchTarget, r store.Run) { prog.update(base + r.Records) }
+					r, err := f.Fetch(ctx, t)
+					prog.done()
+					label := fmt.Sprintf("%s/%s/%s %d", ws, sname, qname, t.DateID)
+					switch {
+					case errors.Is(err, workflow.ErrAlreadyFetched):
+						app.printf("%s: already fetched (%d records); --force fetches it again\n", label, r.Records)
+					case errors.Is(err, workflow.ErrBusy):
+						app.printf("%s: another process is fetching it; skipped\n", label)
+					case err != nil:
+						if ctx.Err() != nil {
+							return records, ctx.Err()
+						}
+						failures = append(failures, fmt.Sprintf("%s: %v", label, err))
+						app.Log.ErrorContext(ctx, "fetch failed", "workspace", ws, "source", sname, "query", qname,
+							"date_id", t.DateID, "err", err)
+					default:
+						records += r.Records
+						app.printf("%s: %d records in %d pages%s\n", label, r.Records, r.Pages, reported(r))
+					}
+				}
+			}
+		}
+	}
+	if !matched {
+		return records, fmt.Errorf("no configured query matches --workspace %q --source %q --query %q", sel.Workspace, sel.Source, sel.Query)
+	}
+	if len(failures) > 0 {
+		return records, fmt.Errorf("%d fetches failed (rerun to resume them):\n  %s", len(failures), strings.Join(failures, "\n  "))
+	}
+	return records, nil
+}
+
+func reported(r store.Run) string {
+	if r.ReportedTotal < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the source reported %d)", r.ReportedTotal)
+}
+
+// fetchDays turns --date, --from and --to into the UTC days to fetch.
+func fetchDays(date, from, to string, now time.Time) ([]time.Time, error) {
+	yesterday := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	if date != "" && (from != "" || to != "") {
+		return nil, errors.New("--date cannot be combined with --from/--to")
+	}
+	if from == "" {
+		if to != "" {
+			return nil, errors.New("--to needs --from")
+		}
+		d := yesterday
+		if date != "" {
+			var err error
+			if d, err = parseDay("--date", date); err != nil {
+				return nil, err
+			}
+		}
+		return []time.Time{d}, nil
+	}
+	first, err := parseDay("--from", from)
+	if err != nil {
+		return nil, err
+	}
+	last := yesterday
+	if to != "" {
+		if last, err = parseDay("--to", to); err != nil {
+			return nil, err
+		}
+	}
+	if last.Before(first) {
+		return nil, fmt.Errorf("--to %s is before --from %s", to, from)
+	}
+	var days []time.Time
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		days = append(days, d)
+		if len(days) > 3660 {
+			return nil, errors.New("--from/--to span more than ten years")
+		}
+	}
+	return days, nil
+}
+
+func parseDay(flag, s string) (time.Time, error) {
+	d, err := time.Parse("20060102", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want YYYYMMDD", flag, s)
+	}
+	return d, nil
+}
+
+func dateID(day time.Time) int {
+	n, _ := strconv.Atoi(day.UTC().Format("20060102"))
+	return n
+}
+
+// IngestCmd turns archived pages into items.
+type IngestCmd struct {
+	Workspace string `short:"w" help:"Only this workspace."`
+	Source    string `short:"s" help:"Only this source."`
+	Date      string `short:"d" placeholder:"YYYYMMDD" help:"Only this partition day."`
+	Force     bool   `help:"Re-read pages already ingested and send their items back to ready."`
+}
+
+// Run ingests.
+func (c *IngestCmd) Run(ctx context.Context, app *App) error {
+	var day int
+	if c.Date != "" {
+		d, err := parseDay("--date", c.Date)
+		if err != nil {
+			return err
+		}
+		day = dateID(d)
+	}
+	if c.Workspace != "" {
+		if _, err := app.workspaces(c.Workspace); err != nil {
+			return err
+		}
+	}
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	_, err := ingest(ctx, app, workflow.IngestFilter{Workspace: c.Workspace, Source: c.Source, DateID: day, Force: c.Force})
+	return err
+}
+
+func ingest(ctx context.Context, app *App, f workflow.IngestFilter) (workflow.IngestSummary, error) {
+	prog := newProgress(app, "ingest", "records", 0)
+	sum, err := app.ingester(func(s workflow.IngestSummary) { prog.update(s.Records) }).Ingest(ctx, f)
+	prog.done()
+	if sum.PagesLeft > 0 {
+		app.printf("ingest: %d pages, %d records: %d new items, %d already there, %d unreadable\n",
+			sum.Pages, sum.Records, sum.Items-sum.Failed, sum.Existing, sum.Failed)
+	}
+	for _, p := range sum.Problems {
+		app.printf("ingest: page read in part: %s\n", p)
+	}
+	return sum, err
+}
+
+// RunCmd ingests and processes until idle.
+type RunCmd struct {
+	Workspace string        `short:"w" help:"Only this workspace."`
+	Workers   int           `help:"Batches processed at once (default: engine.workers)."`
+	MaxWait   time.Duration `help:"How long to wait for items backing off after errors (default: engine.max_wait)."`
+}
+
+// Run ingests new pages, then runs every workspace's workflow until idle.
+func (c *RunCmd) Run(ctx context.Context, app *App) error {
+	workspaces, err := app.workspaces(c.Workspace)
+	if err != nil {
+		return err
+	}
+	if c.Workers > 0 {
+		app.Config.Engine.Workers = c.Workers
+	}
+	if c.MaxWait > 0 {
+		app.Config.Engine.MaxWait = Duration(c.MaxWait)
+	}
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	if _, err := ingest(ctx, app, workflow.IngestFilter{Workspace: c.Workspace}); err != nil {
+		return err
+	}
+	return processAll(ctx, app, workspaces)
+}
+
+func processAll(ctx context.Context, app *App, workspaces []string) error {
+	for _, ws := range workspaces {
+		var prog *progress
+		r, err := app.runner(func(p workflow.Progress) {
+			if prog == nil {
+				prog = newProgress(app, "run "+ws, "items done", p.Active)
+			}
+			prog.update(p.Completed + p.Failed)
+		})
+		if err != nil {
+			return err
+		}
+		p, err := r.RunUntilIdle(ctx, ws, app.Config.Workspaces[ws].Workflow)
+		if prog != nil {
+			prog.done()
+		}
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", ws, err)
+		}
+		if p.Transitions > 0 || p.Active > 0 {
+			app.printf("run %s: %d transitions, %d completed, %d failed, %d retries deferred\n",
+				ws, p.Transitions, p.Completed, p.Failed, p.Retried)
+		}
+	}
+	return nil
+}
+
+// StatusCmd reports what is in the database.
+type StatusCmd struct {
+	Workspace string `short:"w" help:"Only this workspace."`
+	JSON      bool   `help:"Print JSON."`
+	Runs      int    `default:"10" help:"How many recent runs to show."`
+}
+
+type statusReport struct {
+	Workspaces []workspaceStatus     `json:"workspaces"`
+	Runs       []store.Run           `json:"runs"`
+	Failures   []store.FailureCount  `json:"failures"`
+}
+
+type workspaceStatus struct {
+	Workspace string         `json:"workspace"`
+	Workflow  string         `json:"workflow"`
+	States    map[string]int `json:"states"`
+	Total     int            `json:"total"`
+}
+
+// Run prints the report.
+func (c *StatusCmd) Run(ctx context.Context, app *App) error {
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	counts, err := app.db.StateCounts(ctx)
+	if err != nil {
+		return err
+	}
+	rep := statusReport{Runs: []store.Run{}, Failures: []store.FailureCount{}}
+	byWS := map[string]*workspaceStatus{}
+	names := sortedKeys(app.Config.Workspaces)
+	for _, c := range counts {
+		if _, ok := app.Config.Workspaces[c.Workspace]; !ok && byWS[c.Workspace] == nil {
+			names = append(names, c.Workspace) // data from a workspace no longer configured
+		}
+		ws := byWS[c.Workspace]
+		if ws == nil {
+			ws = &workspaceStatus{Workspace: c.Workspace, States: map[string]int{}}
+			byWS[c.Workspace] = ws
+		}
+		ws.States[string(c.State)] += c.Items
+		ws.Total += c.Items
+	}
+	for _, n := range names {
+		if c.Workspace != "" && n != c.Workspace {
+			continue
+		}
+		ws := byWS[n]
+		if ws == nil {
+			ws = &workspaceStatus{Workspace: n, States: map[string]int{}}
+		}
+		if wc, ok := app.Config.Workspaces[n]; ok {
+			ws.Workflow = wc.Workflow
+		}
+		rep.Workspaces = append(rep.Workspaces, *ws)
+	}
+	if rep.Runs, err = app.db.Runs(ctx, store.RunFilter{Workspace: c.Workspace, Limit: c.Runs}); err != nil {
+		return err
+	}
+	fails, err := app.db.Failures(ctx, 20)
+	if err != nil {
+		return err
+	}
+	for _, f := range fails {
+		if c.Workspace == "" || f.Workspace == c.Workspace {
+			rep.Failures = append(rep.Failures, f)
+		}
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printStatus(app, rep)
+	return nil
+}
+
+func printStatus(app *App, rep statusReport) {
+	w := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "WORKSPACE\tWORKFLOW\tTOTAL\tSTATES")
+	for _, ws := range rep.Workspaces {
+		var parts []string
+		for _, s := range sortedKeys(ws.States) {
+			parts = append(parts, fmt.Sprintf("%s=%d", s, ws.States[s]))
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", ws.Workspace, ws.Workflow, ws.Total, strings.Join(parts, " "))
+	}
+	w.Flush()
+	if len(rep.Runs) > 0 {
+		fmt.Fprintln(app.Stdout, "\nRECENT RUNS")
+		w = tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tKIND\tWORKSPACE\tTARGET\tSTATUS\tSTARTED\tDURATION\tCOUNTS")
+		for _, r := range rep.Runs {
+			target := strings.Trim(strings.Join([]string{r.Source, r.Query}, "/"), "/")
+			if r.DateID != 0 {
+				target += fmt.Sprintf(" %d", r.DateID)
+			}
+			dur := ""
+			if !r.EndedAt.IsZero() {
+				dur = r.EndedAt.Sub(r.StartedAt.Time).Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Workspace, target, r.Status,
+				r.StartedAt.Format("2006-01-02 15:04:05"), dur, runCounts(r))
+		}
+		w.Flush()
+	}
+	if len(rep.Failures) > 0 {
+		fmt.Fprintln(app.Stdout, "\nFAILURES (timpani retry sends them back)")
+		w = tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "WORKSPACE\tFAILED IN\tITEMS\tEXAMPLE\tREASON")
+		for _, f := range rep.Failures {
+			from := string(f.From)
+			if from == "" {
+				from = "(ingest)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", f.Workspace, from, f.Items, f.Example, clip(f.Reason, 120))
+		}
+		w.Flush()
+	}
+}
+
+func runCounts(r store.Run) string {
+	var parts []string
+	switch r.Kind {
+	case store.RunFetch:
+		parts = append(parts, fmt.Sprintf("%d pages, %d records", r.Pages, r.Records))
+		if r.ReportedTotal >= 0 {
+			parts = append(parts, fmt.Sprintf("source reported %d", r.ReportedTotal))
+		}
+	case store.RunIngest:
+		parts = append(parts, fmt.Sprintf("%d pages, %d records, %d items, %d unreadable", r.Pages, r.Records, r.Items, r.FailedItems))
+	default:
+		parts = append(parts, fmt.Sprintf("%d transitions, %d failed", r.Items, r.FailedItems))
+	}
+	if r.Error != "" {
+		parts = append(parts, "error: "+clip(r.Error, 100))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// RetryCmd sends failed items back.
+type RetryCmd struct {
+	Workspace string  `short:"w" help:"Only this workspace."`
+	IDs       []int64 `arg:"" optional:"" name:"id" help:"Only these items."`
+}
+
+// Run moves failed items back to the state they failed from.
+func (c *RetryCmd) Run(ctx context.Context, app *App) error {
+	workspaces, err := app.workspaces(c.Workspace)
+	if err != nil {
+		return err
+	}
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	total := 0
+	for _, ws := range workspaces {
+		err := app.db.Update(ctx, func(tx *store.Tx) error {
+			n, err := tx.Retry(ctx, ws, c.IDs)
+			total += n
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	app.printf("retry: %d failed items sent back; `timpani run` processes them\n", total)
+	return nil
+}
+
+// WorkflowCmd groups workflow commands.
+type WorkflowCmd struct {
+	Show WorkflowShowCmd `cmd:"" help:"Print a workflow's states and transitions as a Mermaid diagram."`
+}
+
+// WorkflowShowCmd prints a workflow.
+type WorkflowShowCmd struct {
+	Name      string `arg:"" optional:"" help:"The workflow (default: the workspace's)."`
+	Workspace string `short:"w" help:"Show this workspace's workflow."`
+}
+
+// Run prints the diagram.
+func (c *WorkflowShowCmd) Run(app *App) error {
+	defs := app.Config.Definitions()
+	name := c.Name
+	if name == "" {
+		workspaces, err := app.workspaces(c.Workspace)
+		if err != nil {
+			return err
+		}
+		name = app.Config.Workspaces[workspaces[0]].Workflow
+	}
+	d, ok := defs[name]
+	if !ok {
+		return fmt.Errorf("no workflow %q (known: %s)", name, strings.Join(sortedKeys(defs), ", "))
+	}
+	d = d.WithDefaults()
+	fmt.Fprintf(app.Stdout, "%%%% workflow %s: %s\n", name, d.Description)
+	for i, s := range d.Steps {
+		fmt.Fprintf(app.Stdout, "%%%% step %d: %s -> %s via %s/%s (batch %d, timeout %s, max attempts %d)\n",
+			i+1, d.States()[i], s.State, s.Service, s.Action, s.BatchSize, s.Timeout, s.MaxAttempts)
+	}
+	fmt.Fprint(app.Stdout, d.Mermaid())
+	return nil
+}
+
+// DemoCmd fetches and processes two weeks of the demo workspace.
+type DemoCmd struct {
+	Days int `default:"14" help:"How many days back to fetch."`
+}
+
+// Run fetches the last Days days of every workspace (the embedded default
+// has only the demo), ingests and processes them, and prints the status.
+func (c *DemoCmd) Run(ctx context.Context, app *App) error {
+	if c.Days < 1 || c.Days > 366 {
+		return fmt.Errorf("--days %d must be between 1 and 366", c.Days)
+	}
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	yesterday := app.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	var days []time.Time
+	for i := c.Days - 1; i >= 0; i-- {
+		days = append(days, yesterday.AddDate(0, 0, -i))
+	}
+	if _, err := fetchAll(ctx, app, fetchSelection{Days: days}); err != nil {
+		return err
+	}
+	if _, err := ingest(ctx, app, workflow.IngestFilter{}); err != nil {
+		return err
+	}
+	if err := processAll(ctx, app, sortedKeys(app.Config.Workspaces)); err != nil {
+		return err
+	}
+	if app.Quiet {
+		return nil
+	}
+	fmt.Fprintln(app.Stdout)
+	return (&StatusCmd{Runs: 5}).Run(ctx, app)
+}
+
+func (a *App) printf(format string, args ...any) {
+	if !a.Quiet {
+		fmt.Fprintf(a.Stdout, format, args...)
+	}
+}
+
+func schemaVersion() string { return store.SchemaVersion }
