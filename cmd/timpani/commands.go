@@ -282,9 +282,9 @@ type StatusCmd struct {
 }
 
 type statusReport struct {
-	Workspaces []workspaceStatus     `json:"workspaces"`
-	Runs       []store.Run           `json:"runs"`
-	Failures   []store.FailureCount  `json:"failures"`
+	Workspaces []workspaceStatus    `json:"workspaces"`
+	Runs       []store.Run          `json:"runs"`
+	Failures   []store.FailureCount `json:"failures"`
 }
 
 type workspaceStatus struct {

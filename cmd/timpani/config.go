@@ -132,7 +132,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 func DefaultConfig() Config {
 	return Config{
 		DataDir: "data",
-		Log:     LogConfig{Level: slog.LevelInfo, Format: "text"},
+		Log:     LogConfig{Level: slog.LevelWarn, Format: "text"},
 		Server:  ServerConfig{Addr: "127.0.0.1:8080"},
 		Engine: EngineConfig{Workers: 2, LeaseSlack: Duration(30 * time.Second), Backoff: Duration(2 * time.Second),
 			MaxBackoff: Duration(5 * time.Minute), MaxWait: Duration(15 * time.Minute)},

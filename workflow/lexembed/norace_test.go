@@ -1,0 +1,5 @@
+//go:build !race
+
+package lexembed
+
+const raceEnabled = false
