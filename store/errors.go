@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"database/sql"
+	"errors"
+)
 
 var (
 	// ErrNotFound means the row asked for does not exist.
@@ -9,3 +12,11 @@ var (
 	// another worker moved the item, or the lease was lost.
 	ErrConflict = errors.New("conflict")
 )
+
+// notFound turns sql.ErrNoRows into ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -219,11 +219,12 @@ func (tx *Tx) Transition(ctx context.Context, t Transition) error {
 }
 
 // Defer gives a leased item back after a retryable error: it stays in its
-// state, becomes claimable again at next, and the error is logged.
+// state, becomes claimable again at next, and the error is logged. As with
+// Transition, owner "" skips the lease check.
 func (tx *Tx) Defer(ctx context.Context, id int64, state State, owner string, attempt int, next time.Time, reason string) error {
 	res, err := tx.exec(ctx, `UPDATE items SET lease_owner = '', lease_until = NULL,
-		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ? AND lease_owner = ?`,
-		T(next), reason, T(tx.now), id, state, owner)
+		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ? AND (? = '' OR lease_owner = ?)`,
+		T(next), reason, T(tx.now), id, state, owner, owner)
 	if err != nil {
 		return fmt.Errorf("defer item %d: %w", id, err)
 	}

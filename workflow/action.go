@@ -3,25 +3,50 @@ package workflow
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/timpani-dev/timpani/store"
-	"github.com/timpani-dev/timpani/workflow/text"
 )
 
 // Action computes a step's results for a batch of items. It must not write
 // anything: the runner stores the results and the transition together.
 type Action interface {
-	// Apply returns one Result per item, in order.
-	Apply(ctx context.Context, step Step, items []store.Item) []Result
+	// Apply returns one Result per item of the batch, in order.
+	Apply(ctx context.Context, b Batch) []Result
+}
+
+// Batch is the work an action is given: items of one workspace, all in the
+// state the step starts from.
+type Batch struct {
+	Workspace string
+	Step      Step
+	Items     []store.Item
 }
 
 // Result is what an action produced for one item. Err nil means success;
 // the other fields are written only then.
 type Result struct {
 	Err      error
-	Text     *string // a new normalised text
+	Text     *string   // a new normalised text
+	Language *Language // the item's language
 	Keywords []KeywordSet
+	Vectors  []store.Vector // ItemID is filled in by the runner
+}
+
+// Language is an identified language with the identifier's confidence.
+type Language struct {
+	Code  string // ISO 639-1
+	Score float64
+}
+
+// applyTo updates the in-memory item the way the stored results will, so
+// the next step of the same claim sees them.
+func (r Result) applyTo(it *store.Item) {
+	if r.Text != nil {
+		it.Text = *r.Text
+	}
+	if r.Language != nil {
+		it.Language = r.Language.Code
+	}
 }
 
 // KeywordSet is the keywords one model attached to an item.
@@ -64,22 +89,13 @@ func retryable(err error) bool {
 	return true
 }
 
-// Actions returns the actions built into timpani, by name.
-func Actions() map[string]Action {
-	return map[string]Action{
-		"noop":      ActionFunc(func(context.Context, store.Item) Result { return Result{} }),
-		"normalize": ActionFunc(normalize),
-		"hashtags":  ActionFunc(hashtags),
-	}
-}
-
 // ActionFunc adapts a per-item function to an Action.
 type ActionFunc func(ctx context.Context, it store.Item) Result
 
 // Apply runs f on each item, stopping early if ctx ends.
-func (f ActionFunc) Apply(ctx context.Context, _ Step, items []store.Item) []Result {
-	out := make([]Result, len(items))
-	for i, it := range items {
+func (f ActionFunc) Apply(ctx context.Context, b Batch) []Result {
+	out := make([]Result, len(b.Items))
+	for i, it := range b.Items {
 		if err := ctx.Err(); err != nil {
 			out[i] = Result{Err: err}
 			continue
@@ -87,35 +103,4 @@ func (f ActionFunc) Apply(ctx context.Context, _ Step, items []store.Item) []Res
 		out[i] = f(ctx, it)
 	}
 	return out
-}
-
-func normalize(_ context.Context, it store.Item) Result {
-	clean := text.Normalize(it.RawText)
-	if clean == "" {
-		return Result{Err: fmt.Errorf("nothing left after clean-up: %w", ErrUnusable)}
-	}
-	return Result{Text: &clean}
-}
-
-// HashtagModel is the model name hashtag keywords are stored under, as in
-// the original.
-const HashtagModel = "hashtags"
-
-func hashtags(_ context.Context, it store.Item) Result {
-	src := it.Text
-	if src == "" {
-		src = it.RawText
-	}
-	tags := text.Hashtags(src)
-	var kws []store.Keyword
-	seen := map[string]int{}
-	for _, t := range tags {
-		if i, ok := seen[t]; ok {
-			kws[i].Occurrences++
-			continue
-		}
-		seen[t] = len(kws)
-		kws = append(kws, store.Keyword{Text: t, Score: 1, Occurrences: 1})
-	}
-	return Result{Keywords: []KeywordSet{{Model: HashtagModel, Keywords: kws}}}
 }

@@ -71,7 +71,8 @@ func newCounting(fn func(it store.Item, seen int) Result) *countingAction {
 	return &countingAction{seen: map[int64]int{}, fn: fn}
 }
 
-func (a *countingAction) Apply(ctx context.Context, _ Step, items []store.Item) []Result {
+func (a *countingAction) Apply(ctx context.Context, b Batch) []Result {
+	items := b.Items
 	if a.delay > 0 {
 		t := time.NewTimer(a.delay)
 		select {

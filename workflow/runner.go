@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,29 +93,56 @@ func (r *Runner) Definition(name string) (Definition, bool) {
 	return d, ok
 }
 
-// edge is one unit of work: items in From go through Step (nil for the
-// trivial final move) to To; Complete chains the final move to completed in
-// the same transaction, saving a claim per item.
-type edge struct {
-	From, To store.State
-	Step     *Step
-	Complete bool
+// leg is one unit of work: items claimed in From run through Steps in
+// order, all in memory, and every transition is committed in one
+// transaction. Consecutive in-process steps share a leg, so an item pays
+// for one claim and one commit instead of one per step; every transition is
+// still checked and logged. A workflow has a leg from each non-terminal
+// state, because retries and backoffs leave items in the middle of one.
+type leg struct {
+	From   store.State
+	Steps  []Step        // empty only for a workflow without steps
+	States []store.State // From, then the state each step reaches
 }
 
-func (d Definition) edges() []edge {
+// To is where a leg ends: completed when it runs the workflow's last step.
+func (l leg) To() store.State { return l.States[len(l.States)-1] }
+
+func (d Definition) legs() []leg {
 	states := d.States()
 	if len(d.Steps) == 0 {
-		return []edge{{From: store.Ready, To: store.Completed}}
+		return []leg{{From: store.Ready, States: []store.State{store.Ready, store.Completed}}}
 	}
-	var out []edge
+	out := make([]leg, len(d.Steps))
 	for i := range d.Steps {
-		out = append(out, edge{From: states[i], To: states[i+1], Step: &d.Steps[i], Complete: i == len(d.Steps)-1})
+		// Every step runs in-process in this version, so a leg runs from
+		// its state to the end of the workflow.
+		out[i] = leg{From: states[i], Steps: d.Steps[i:], States: states[i:]}
 	}
 	return out
 }
 
+// lease is how long a claim of this leg may take before others may take it.
+func (l leg) lease(slack time.Duration) time.Duration {
+	total := slack
+	for _, s := range l.Steps {
+		total += s.Timeout
+	}
+	if len(l.Steps) == 0 {
+		total += DefaultTimeout
+	}
+	return total
+}
+
+func (l leg) batchSize() int {
+	if len(l.Steps) == 0 {
+		return DefaultBatchSize
+	}
+	return l.Steps[0].BatchSize
+}
+
 type batch struct {
-	edge  edge
+	leg   leg
 	items []store.Item
 }
 
@@ -191,10 +219,10 @@ func (r *Runner) reclaimDead(ctx context.Context) error {
 }
 
 func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition, prog *Progress, log *slog.Logger) error {
-	edges := def.edges()
+	legs := def.legs()
 	var states []store.State
-	for _, e := range edges {
-		states = append(states, e.From)
+	for _, l := range legs {
+		states = append(states, l.From)
 	}
 	work := make(chan batch)
 	done := make(chan error, r.opt.Workers)
@@ -219,13 +247,13 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 loop:
 	for firstErr == nil && ctx.Err() == nil {
 		claimed := false
-		// Later edges first, so items already under way finish before new
+		// Later legs first, so items already under way finish before new
 		// ones start and the number of half-done items stays small.
-		for i := len(edges) - 1; i >= 0 && firstErr == nil; i-- {
+		for i := len(legs) - 1; i >= 0 && firstErr == nil; i-- {
 			if inflight >= r.opt.Workers {
 				wait()
 			}
-			items, err := r.claim(ctx, workspace, edges[i])
+			items, err := r.claim(ctx, workspace, legs[i])
 			if err != nil {
 				firstErr = err
 				break loop
@@ -235,7 +263,7 @@ loop:
 			}
 			claimed = true
 			inflight++
-			work <- batch{edge: edges[i], items: items}
+			work <- batch{leg: legs[i], items: items}
 		}
 		if claimed {
 			waitStart = time.Time{}
@@ -279,54 +307,70 @@ loop:
 	return ctx.Err()
 }
 
-func (r *Runner) claim(ctx context.Context, workspace string, e edge) ([]store.Item, error) {
-	limit, lease := DefaultBatchSize, DefaultTimeout
-	if e.Step != nil {
-		limit, lease = e.Step.BatchSize, e.Step.Timeout
-	}
+func (r *Runner) claim(ctx context.Context, workspace string, l leg) ([]store.Item, error) {
 	var items []store.Item
 	err := r.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		items, err = tx.Claim(ctx, workspace, e.From, r.opt.Owner, limit, tx.Now().Add(lease+r.opt.LeaseSlack))
+		items, err = tx.Claim(ctx, workspace, l.From, r.opt.Owner, l.batchSize(), tx.Now().Add(l.lease(r.opt.LeaseSlack)))
 		return err
 	})
 	return items, err
 }
 
-// process computes one batch and commits every item's result and
-// transition in one transaction.
+// outcome is what happened to one claimed item in a leg: how many steps it
+// passed, and the error that stopped it, if any.
+type outcome struct {
+	passed  int
+	err     error
+	results []Result // one per step passed
+}
+
+// process computes one batch through its leg's steps and commits every
+// item's results and transitions in one transaction.
 func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Progress, mu *sync.Mutex) error {
-	results := make([]Result, len(b.items))
-	if b.edge.Step != nil {
-		step := *b.edge.Step
+	items := slices.Clone(b.items)
+	outs := make([]outcome, len(items))
+	alive := make([]int, 0, len(items))
+	for i, it := range items {
 		// An item claimed more often than allowed had every earlier attempt
 		// end without a commit (a killed worker, a step past its timeout):
 		// it fails now instead of being tried forever.
-		var fresh []store.Item
-		var at []int
-		for i, it := range b.items {
-			if it.Attempts > step.MaxAttempts {
-				reason := "the step never finished (worker killed or timed out)"
-				if it.LastError != "" {
-					reason = it.LastError
-				}
-				results[i].Err = Permanent(fmt.Errorf("gave up after %d attempts: %s", step.MaxAttempts, reason))
+		if len(b.leg.Steps) > 0 && it.Attempts > b.leg.Steps[0].MaxAttempts {
+			reason := "the step never finished (worker killed or timed out)"
+			if it.LastError != "" {
+				reason = it.LastError
+			}
+			outs[i].err = Permanent(fmt.Errorf("gave up after %d attempts: %s", b.leg.Steps[0].MaxAttempts, reason))
+			continue
+		}
+		alive = append(alive, i)
+	}
+	for _, step := range b.leg.Steps {
+		if len(alive) == 0 || ctx.Err() != nil {
+			break
+		}
+		in := make([]store.Item, len(alive))
+		for j, i := range alive {
+			in[j] = items[i]
+		}
+		sctx, cancel := context.WithTimeout(ctx, step.Timeout)
+		res := r.actions[step.Action].Apply(sctx, Batch{Workspace: b.items[0].Workspace, Step: step, Items: in})
+		cancel()
+		if len(res) != len(in) {
+			return fmt.Errorf("action %s returned %d results for %d items", step.Action, len(res), len(in))
+		}
+		next := alive[:0]
+		for j, i := range alive {
+			if res[j].Err != nil {
+				outs[i].err = res[j].Err
 				continue
 			}
-			fresh = append(fresh, it)
-			at = append(at, i)
+			res[j].applyTo(&items[i]) // later steps see this step's text and language
+			outs[i].passed++
+			outs[i].results = append(outs[i].results, res[j])
+			next = append(next, i)
 		}
-		if len(fresh) > 0 {
-			sctx, cancel := context.WithTimeout(ctx, step.Timeout)
-			out := r.actions[step.Action].Apply(sctx, step, fresh)
-			cancel()
-			if len(out) != len(fresh) {
-				return fmt.Errorf("action %s returned %d results for %d items", step.Action, len(out), len(fresh))
-			}
-			for j, i := range at {
-				results[i] = out[j]
-			}
-		}
+		alive = next
 	}
 	if ctx.Err() != nil {
 		return nil // shutting down: the leases are released, nothing is counted
@@ -334,7 +378,7 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	var tally Progress
 	err := r.db.Update(ctx, func(tx *store.Tx) error {
 		tally = Progress{}
-		return r.commit(ctx, tx, def, b, results, &tally)
+		return r.commit(ctx, tx, def, b, outs, &tally)
 	})
 	if err != nil {
 		return err
@@ -353,64 +397,80 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	return nil
 }
 
-// commit writes a batch's outcome: the successes move together in one
-// compare-and-set with their results; failures and retries go one by one.
-func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, results []Result, tally *Progress) error {
-	e := b.edge
-	if !def.Allowed(e.From, e.To) {
-		return fmt.Errorf("workflow %s does not allow %s -> %s", def.Name, e.From, e.To)
+// commit writes a batch's outcome, step by step: the items that passed a
+// step move together in one compare-and-set with their results; an item
+// stopped by an error backs off or fails from the state it had reached.
+// Only the first move checks the lease: it releases it, and the rest
+// happen in the same transaction.
+func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, outs []outcome, tally *Progress) error {
+	l := b.leg
+	held := make([]int, len(b.items)) // indexes still ours, in order
+	for i := range held {
+		held[i] = i
 	}
-	var ok []store.Moved
-	byID := make(map[int64]int, len(b.items))
-	for i, it := range b.items {
-		if results[i].Err != nil {
-			if err := r.commitFailure(ctx, tx, def, e, it, results[i].Err, tally); err != nil {
-				return err
+	steps := len(l.States) - 1
+	for k := 0; k < steps; k++ {
+		from, to := l.States[k], l.States[k+1]
+		if !def.Allowed(from, to) {
+			return fmt.Errorf("workflow %s does not allow %s -> %s", def.Name, from, to)
+		}
+		owner := ""
+		if k == 0 {
+			owner = r.opt.Owner
+		}
+		var move []store.Moved
+		byID := map[int64]int{}
+		for _, i := range held {
+			it, o := b.items[i], outs[i]
+			if o.passed > k || k >= len(l.Steps) { // passed step k, or the final move to completed
+				move = append(move, store.Moved{ItemID: it.ID, Attempt: max(it.Attempts, 1)})
+				byID[it.ID] = i
+				continue
 			}
-			continue
+			if o.err != nil { // stopped by step k
+				if err := r.commitFailure(ctx, tx, def, l, k, owner, it, o.err, tally); err != nil {
+					return err
+				}
+			}
 		}
-		ok = append(ok, store.Moved{ItemID: it.ID, Attempt: it.Attempts})
-		byID[it.ID] = i
-	}
-	moved, err := tx.TransitionMany(ctx, e.From, e.To, r.opt.Owner, ok)
-	if err != nil {
-		return err
-	}
-	if lost := len(ok) - len(moved); lost > 0 {
-		tally.Conflicts += lost
-		r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "from", e.From, "to", e.To)
-	}
-	tally.Transitions += len(moved)
-	for _, m := range moved {
-		i := byID[m.ItemID]
-		if err := writeResult(ctx, tx, b.items[i], results[i]); err != nil {
-			return err
-		}
-	}
-	switch {
-	case e.To == store.Completed:
-		tally.Completed += len(moved)
-	case e.Complete:
-		done, err := tx.TransitionMany(ctx, e.To, store.Completed, "", moved)
+		moved, err := tx.TransitionMany(ctx, from, to, owner, move)
 		if err != nil {
 			return err
 		}
-		tally.Transitions += len(done)
-		tally.Completed += len(done)
+		if lost := len(move) - len(moved); lost > 0 {
+			tally.Conflicts += lost
+			r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "from", from, "to", to)
+		}
+		tally.Transitions += len(moved)
+		held = held[:0]
+		for _, m := range moved {
+			i := byID[m.ItemID]
+			held = append(held, i)
+			if k < len(outs[i].results) {
+				if err := writeResult(ctx, tx, b.items[i], outs[i].results[k]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if l.To() == store.Completed {
+		tally.Completed += len(held)
 	}
 	return nil
 }
 
-// commitFailure backs a failed item off for another attempt, or fails it
-// for good when the error is permanent or its attempts are used up.
-func (r *Runner) commitFailure(ctx context.Context, tx *store.Tx, def Definition, e edge, it store.Item, cause error, tally *Progress) error {
-	maxAttempts := DefaultMaxAttempts
-	if e.Step != nil {
-		maxAttempts = e.Step.MaxAttempts
+// commitFailure backs an item off for another attempt at step k of the leg,
+// or fails it for good when the error is permanent or its attempts are used
+// up. owner is "" when an earlier move in this transaction released the lease.
+func (r *Runner) commitFailure(ctx context.Context, tx *store.Tx, def Definition, l leg, k int, owner string, it store.Item, cause error, tally *Progress) error {
+	from, maxAttempts := l.States[k], l.Steps[k].MaxAttempts
+	attempt := it.Attempts
+	if k > 0 {
+		attempt = 1 // the earlier steps of the leg succeeded: this step's first try
 	}
-	if retryable(cause) && it.Attempts < maxAttempts {
-		next := tx.Now().Add(r.backoff(it.Attempts))
-		err := tx.Defer(ctx, it.ID, e.From, r.opt.Owner, it.Attempts, next, cause.Error())
+	if retryable(cause) && attempt < maxAttempts {
+		next := tx.Now().Add(r.backoff(attempt))
+		err := tx.Defer(ctx, it.ID, from, owner, attempt, next, cause.Error())
 		if lost, err := r.lostLease(ctx, err, it, tally); lost || err != nil {
 			return err
 		}
@@ -419,10 +479,10 @@ func (r *Runner) commitFailure(ctx context.Context, tx *store.Tx, def Definition
 	}
 	reason := cause.Error()
 	if retryable(cause) {
-		reason = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, reason)
+		reason = fmt.Sprintf("gave up after %d attempts: %s", attempt, reason)
 	}
-	err := r.move(ctx, tx, def, store.Transition{ItemID: it.ID, From: e.From, To: store.Failed,
-		Owner: r.opt.Owner, Attempt: it.Attempts, Error: reason})
+	err := r.move(ctx, tx, def, store.Transition{ItemID: it.ID, From: from, To: store.Failed,
+		Owner: owner, Attempt: attempt, Error: reason})
 	if lost, err := r.lostLease(ctx, err, it, tally); lost || err != nil {
 		return err
 	}
@@ -456,8 +516,19 @@ func writeResult(ctx context.Context, tx *store.Tx, it store.Item, res Result) e
 			return err
 		}
 	}
+	if res.Language != nil {
+		if err := tx.SetLanguage(ctx, it.ID, res.Language.Code, res.Language.Score); err != nil {
+			return err
+		}
+	}
 	for _, ks := range res.Keywords {
 		if err := tx.AddKeywords(ctx, it, ks.Model, ks.Keywords); err != nil {
+			return err
+		}
+	}
+	for _, v := range res.Vectors {
+		v.ItemID = it.ID
+		if err := tx.PutVector(ctx, v); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,90 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/workflow/lexembed"
+	"github.com/timpani-dev/timpani/workflow/text"
+	"github.com/timpani-dev/timpani/workflow/yake"
+)
+
+// Model names the built-in actions store their results under.
+const (
+	HashtagModel = "hashtags" // as in the original
+	YakeModel    = "yake"
+)
+
+// Actions returns the actions built into timpani, by name. They run
+// in-process and need no service.
+func Actions() map[string]Action {
+	return map[string]Action{
+		"noop":      ActionFunc(func(context.Context, store.Item) Result { return Result{} }),
+		"normalize": ActionFunc(normalize),
+		"hashtags":  ActionFunc(hashtags),
+		"keywords":  ActionFunc(keywords),
+		"embed":     &embedAction{},
+	}
+}
+
+// textOf is what models read: the normalised text once there is one.
+func textOf(it store.Item) string {
+	if it.Text != "" {
+		return it.Text
+	}
+	return it.RawText
+}
+
+func normalize(_ context.Context, it store.Item) Result {
+	clean := text.Normalize(it.RawText)
+	if clean == "" {
+		return Result{Err: fmt.Errorf("nothing left after clean-up: %w", ErrUnusable)}
+	}
+	return Result{Text: &clean}
+}
+
+func hashtags(_ context.Context, it store.Item) Result {
+	tags := text.Hashtags(textOf(it))
+	var kws []store.Keyword
+	seen := map[string]int{}
+	for _, t := range tags {
+		if i, ok := seen[t]; ok {
+			kws[i].Occurrences++
+			continue
+		}
+		seen[t] = len(kws)
+		kws = append(kws, store.Keyword{Text: t, Score: 1, Occurrences: 1})
+	}
+	return Result{Keywords: []KeywordSet{{Model: HashtagModel, Keywords: kws}}}
+}
+
+// keywords runs YAKE with Presto's defaults in the item's language (no
+// stopwords when it is unknown, as YAKE does). Lower scores are better.
+func keywords(_ context.Context, it store.Item) Result {
+	found := yake.ExtractPresto(textOf(it), it.Language, yake.Defaults())
+	kws := make([]store.Keyword, 0, len(found))
+	for _, k := range found {
+		kws = append(kws, store.Keyword{Text: k.Text, Score: k.Score, Occurrences: 1})
+	}
+	return Result{Keywords: []KeywordSet{{Model: YakeModel, Keywords: kws}}}
+}
+
+// embedAction stores the lexical embedding of each item under the
+// embedder's own model name, so its vectors never mix with another model's.
+type embedAction struct{}
+
+func (embedAction) Apply(ctx context.Context, b Batch) []Result {
+	out := make([]Result, len(b.Items))
+	var e lexembed.Embedder
+	for i, it := range b.Items {
+		if err := ctx.Err(); err != nil {
+			out[i] = Result{Err: err}
+			continue
+		}
+		v := make([]float32, lexembed.Dim)
+		e.EmbedInto(v, textOf(it))
+		out[i] = Result{Vectors: []store.Vector{{Model: lexembed.Model, Data: v}}}
+	}
+	return out
+}
