@@ -35,6 +35,10 @@ type Page struct {
 	// Total is how many records the source says the whole query window holds,
 	// or -1 when it does not say.
 	Total int
+	// Problems lists input the source skipped on this page, one per line
+	// with its place (e.g. "posts.jsonl:17: invalid JSON: ..."), for the
+	// caller to log or show; the records are good. Nil when there were none.
+	Problems []string
 }
 
 // Text is one piece of text extracted from a raw record. A record can yield
@@ -71,9 +75,11 @@ func New(kind string, decode Options) (Source, error) {
 	switch kind {
 	case "faker":
 		return newFaker(decode)
+	case "jsonl":
+		return newJSONL(decode)
 	}
 	return nil, fmt.Errorf("%q: %w", kind, ErrUnknownKind)
 }
 
 // Kinds lists the source kinds New accepts.
-func Kinds() []string { return []string{"faker"} }
+func Kinds() []string { return []string{"faker", "jsonl"} }

@@ -27,6 +27,24 @@ func (tx *Tx) logEvent(ctx context.Context, e Event) error {
 	return nil
 }
 
+// logEvents appends many events, a hundred rows per statement.
+func (tx *Tx) logEvents(ctx context.Context, evs []Event) error {
+	err := chunks(evs, 7, func(part []Event, values string) error {
+		args := make([]any, 0, 7*len(part))
+		at := T(tx.now)
+		for _, e := range part {
+			args = append(args, e.ItemID, e.From, e.To, at, e.Attempt, e.Worker, e.Error)
+		}
+		_, err := tx.exec(ctx, `INSERT INTO item_events (item_id, from_state, to_state, at, attempt, worker, error)
+			VALUES `+values, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("log events: %w", err)
+	}
+	return nil
+}
+
 // Events returns an item's history, oldest first.
 func (db *DB) Events(ctx context.Context, itemID int64) ([]Event, error) {
 	var evs []Event

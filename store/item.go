@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -350,69 +349,103 @@ func (db *DB) PendingWork(ctx context.Context, workspace string, states []State,
 	return p, nil
 }
 
-// Moved is one item of a TransitionMany and the attempt that moved it.
-type Moved struct {
+// Advance is where one claimed item ends after a leg of steps, and the way
+// it went there.
+type Advance struct {
 	ItemID  int64
 	Attempt int
+	// Path lists the states the item passed through in order: Path[0] is the
+	// state it was claimed in, the last is where it ends. Its length is 1
+	// when the item stays where it was (a retry later, see Next).
+	Path []State
+	// Error is why the item failed (last state Failed) or is retried later.
+	Error string
+	// Next, when set, makes the item wait in its last state until then.
+	Next time.Time
+	// Text and Language, when set, replace the item's normalised text and
+	// language (with LanguageScore).
+	Text          *string
+	Language      *string
+	LanguageScore float64
 }
 
-// TransitionMany moves many items from one state to another at once, each
-// as a compare-and-set like Transition (in from and, when owner is set,
-// leased by owner), and logs an event for each. It returns the items that
-// moved; the others were moved by someone else first. It is the engine's
-// fast path: two statements per batch instead of two per item.
-func (tx *Tx) TransitionMany(ctx context.Context, from, to State, owner string, items []Moved) ([]Moved, error) {
-	if len(items) == 0 {
+// AdvanceMany applies the outcome of a leg to many items at once. Each item
+// moves as a compare-and-set: only if it is still in its Path[0] and, when
+// owner is set, still leased by owner; its lease is released. Every step of
+// every path is logged as an event, the way Transition logs one. It returns
+// the ids that moved; the others were taken by another worker first. It is
+// the engine's fast path: two statements per batch, whatever its size and
+// however many steps the items passed.
+func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]int64, error) {
+	if len(advs) == 0 {
 		return nil, nil
 	}
-	ids := make([]byte, 0, len(items)*8)
-	ids = append(ids, '[')
-	for i, m := range items {
-		if i > 0 {
-			ids = append(ids, ',')
+	now := T(tx.now)
+	var moved []int64
+	err := chunks(advs, 10, func(part []Advance, values string) error {
+		args := []any{now}
+		for _, a := range part {
+			if len(a.Path) == 0 {
+				return fmt.Errorf("advance item %d: empty path", a.ItemID)
+			}
+			last := a.Path[len(a.Path)-1]
+			failedFrom := State("")
+			if last == Failed && len(a.Path) > 1 {
+				failedFrom = a.Path[len(a.Path)-2]
+			}
+			var attempts any // NULL keeps counting: the same step again
+			switch {
+			case len(a.Path) == 1:
+			case !a.Next.IsZero():
+				attempts = 1 // reached a new state, and its step has been tried once
+			default:
+				attempts = 0
+			}
+			var lang, score any
+			if a.Language != nil {
+				lang, score = *a.Language, a.LanguageScore
+			}
+			args = append(args, a.ItemID, a.Path[0], last, failedFrom, a.Error, T(a.Next), attempts, a.Text, lang, score)
 		}
-		ids = strconv.AppendInt(ids, m.ItemID, 10)
-	}
-	ids = append(ids, ']')
-	failedFrom := State("")
-	if to == Failed {
-		failedFrom = from
-	}
-	upd, err := tx.stmt(ctx, `UPDATE items SET state = ?, lease_owner = '', lease_until = NULL, next_attempt_at = NULL,
-		attempts = 0, last_error = '', failed_from = ?, updated_at = ?
-		WHERE id IN (SELECT value FROM json_each(?)) AND state = ? AND (? = '' OR lease_owner = ?) RETURNING id`)
+		args = append(args, owner, owner)
+		var ids []int64
+		err := tx.selectRows(ctx, &ids, `UPDATE items SET state = v.column3, failed_from = v.column4,
+			last_error = v.column5, next_attempt_at = v.column6, attempts = coalesce(v.column7, items.attempts),
+			text = coalesce(v.column8, items.text), language = coalesce(v.column9, items.language),
+			language_score = CASE WHEN v.column9 IS NULL THEN items.language_score ELSE v.column10 END,
+			lease_owner = '', lease_until = NULL, updated_at = ?
+			FROM (VALUES `+values+`) AS v
+			WHERE items.id = v.column1 AND items.state = v.column2 AND (? = '' OR items.lease_owner = ?)
+			RETURNING items.id`, args...)
+		moved = append(moved, ids...)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("transition items %s->%s: %w", from, to, err)
+		return nil, fmt.Errorf("advance items: %w", err)
 	}
-	var got []int64
-	if err := upd.SelectContext(ctx, &got, to, failedFrom, T(tx.now), string(ids), from, owner, owner); err != nil {
-		return nil, fmt.Errorf("transition items %s->%s: %w", from, to, err)
-	}
-	done := make(map[int64]bool, len(got))
-	for _, id := range got {
+	done := make(map[int64]bool, len(moved))
+	for _, id := range moved {
 		done[id] = true
 	}
-	moved := make([]Moved, 0, len(got))
-	events := make([]byte, 0, len(got)*16)
-	events = append(events, '[')
-	for _, m := range items {
-		if !done[m.ItemID] {
+	var events []Event
+	for _, a := range advs {
+		if !done[a.ItemID] {
 			continue
 		}
-		if len(moved) > 0 {
-			events = append(events, ',')
+		for k := 1; k < len(a.Path); k++ {
+			e := Event{ItemID: a.ItemID, From: a.Path[k-1], To: a.Path[k], Attempt: a.Attempt, Worker: owner}
+			if k == len(a.Path)-1 && a.Next.IsZero() {
+				e.Error = a.Error // the reason it failed
+			}
+			events = append(events, e)
 		}
-		moved = append(moved, m)
-		events = fmt.Appendf(events, "[%d,%d]", m.ItemID, m.Attempt)
+		if !a.Next.IsZero() { // a retry later: logged as a stay in the state
+			last := a.Path[len(a.Path)-1]
+			events = append(events, Event{ItemID: a.ItemID, From: last, To: last, Attempt: a.Attempt, Worker: owner, Error: a.Error})
+		}
 	}
-	events = append(events, ']')
-	if len(moved) == 0 {
-		return nil, nil
-	}
-	_, err = tx.exec(ctx, `INSERT INTO item_events (item_id, from_state, to_state, at, attempt, worker, error)
-		SELECT value ->> 0, ?, ?, ?, value ->> 1, ?, '' FROM json_each(?)`, from, to, T(tx.now), owner, string(events))
-	if err != nil {
-		return nil, fmt.Errorf("log events %s->%s: %w", from, to, err)
+	if err := tx.logEvents(ctx, events); err != nil {
+		return nil, err
 	}
 	return moved, nil
 }

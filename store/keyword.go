@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -12,35 +13,13 @@ type Keyword struct {
 	Occurrences int     `db:"occurrences" json:"occurrences"`
 }
 
-// AddKeywords attaches kws from model to an item. A keyword already attached
-// by the same model is updated, not doubled, so a repeated delivery changes
-// nothing; the daily count of the keyword grows only for new attachments.
+// AddKeywords attaches kws from model to an item; see AddKeywordsMany.
 func (tx *Tx) AddKeywords(ctx context.Context, it Item, model string, kws []Keyword) error {
-	for _, k := range kws {
-		occ := max(k.Occurrences, 1)
-		var added int
-		ins, err := tx.stmt(ctx, `INSERT INTO keywords (item_id, workspace, model, keyword, score,
-			occurrences, published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (item_id, model, keyword) DO UPDATE SET score = excluded.score, occurrences = excluded.occurrences
-			RETURNING (created_at = ?)`)
-		if err != nil {
-			return fmt.Errorf("add keyword: %w", err)
-		}
-		err = ins.QueryRowxContext(ctx, it.ID, it.Workspace, model, k.Text, k.Score, occ, it.PublishedAt, T(tx.now), T(tx.now)).Scan(&added)
-		if err != nil {
-			return fmt.Errorf("add keyword %q to item %d: %w", k.Text, it.ID, err)
-		}
-		if added != 1 || it.PublishedAt.IsZero() {
-			continue
-		}
-		_, err = tx.exec(ctx, `INSERT INTO keyword_days (workspace, model, keyword, day, items)
-			VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET items = items + 1`,
-			it.Workspace, model, k.Text, it.PublishedAt.UTC().Format("2006-01-02"))
-		if err != nil {
-			return fmt.Errorf("count keyword %q: %w", k.Text, err)
-		}
+	rows := make([]KeywordRow, len(kws))
+	for i, k := range kws {
+		rows[i] = KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: model, Keyword: k}
 	}
-	return nil
+	return tx.AddKeywordsMany(ctx, rows)
 }
 
 // Keywords returns the keywords attached to an item.
@@ -71,4 +50,68 @@ func (db *DB) TopKeywords(ctx context.Context, workspace, model string, limit in
 		return nil, fmt.Errorf("top keywords of %s: %w", workspace, err)
 	}
 	return out, nil
+}
+
+// KeywordRow is one keyword for one item, for AddKeywordsMany.
+type KeywordRow struct {
+	ItemID      int64
+	Workspace   string
+	PublishedAt Time
+	Model       string
+	Keyword
+}
+
+// AddKeywordsMany is AddKeywords for many items at once, a hundred rows
+// per statement. A keyword a model already attached to an item is left as
+// it is, and only new attachments count in the daily totals.
+func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
+	type added struct {
+		Workspace string         `db:"workspace"`
+		Model     string         `db:"model"`
+		Keyword   string         `db:"keyword"`
+		Day       sql.NullString `db:"day"`
+	}
+	var all []added
+	now := T(tx.now)
+	err := chunks(rows, 8, func(part []KeywordRow, values string) error {
+		args := make([]any, 0, 8*len(part))
+		for _, r := range part {
+			args = append(args, r.ItemID, r.Workspace, r.Model, r.Text, r.Score, max(r.Occurrences, 1), r.PublishedAt, now)
+		}
+		var got []added
+		err := tx.selectRows(ctx, &got, `INSERT INTO keywords (item_id, workspace, model, keyword, score, occurrences,
+			published_at, created_at) VALUES `+values+` ON CONFLICT (item_id, model, keyword) DO NOTHING
+			RETURNING workspace, model, keyword, substr(published_at, 1, 10) AS day`, args...)
+		all = append(all, got...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add keywords: %w", err)
+	}
+	type dayKey struct{ ws, model, kw, day string }
+	counts := map[dayKey]int{}
+	var order []dayKey
+	for _, a := range all {
+		if !a.Day.Valid {
+			continue
+		}
+		k := dayKey{a.Workspace, a.Model, a.Keyword, a.Day.String}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	err = chunks(order, 5, func(part []dayKey, values string) error {
+		args := make([]any, 0, 5*len(part))
+		for _, k := range part {
+			args = append(args, k.ws, k.model, k.kw, k.day, counts[k])
+		}
+		_, err := tx.exec(ctx, `INSERT INTO keyword_days (workspace, model, keyword, day, items) VALUES `+values+`
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("count keywords: %w", err)
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ func BenchmarkRunnerNoop(b *testing.B) {
 		b.StopTimer()
 		db := mustDB(b)
 		seedItems(b, db, "ws", "noop", items)
-		r, err := NewRunner(db, Builtins(), Actions(), Options{Workers: 2})
+		r, err := NewRunner(db, Builtins(), Actions(ActionOptions{}), Options{Workers: 2})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func BenchmarkRunnerDemo(b *testing.B) {
 		b.StopTimer()
 		db := mustDB(b)
 		seedItems(b, db, "ws", "demo", items)
-		r, err := NewRunner(db, Builtins(), Actions(), Options{Workers: 2})
+		r, err := NewRunner(db, Builtins(), Actions(ActionOptions{}), Options{Workers: 2})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,8 +3,10 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/workflow/langid"
 	"github.com/timpani-dev/timpani/workflow/lexembed"
 	"github.com/timpani-dev/timpani/workflow/text"
 	"github.com/timpani-dev/timpani/workflow/yake"
@@ -16,15 +18,23 @@ const (
 	YakeModel    = "yake"
 )
 
+// ActionOptions configure the built-in actions.
+type ActionOptions struct {
+	// Languages narrows language identification per workspace; a workspace
+	// without an entry may get any supported language.
+	Languages map[string][]string
+}
+
 // Actions returns the actions built into timpani, by name. They run
 // in-process and need no service.
-func Actions() map[string]Action {
+func Actions(opt ActionOptions) map[string]Action {
 	return map[string]Action{
 		"noop":      ActionFunc(func(context.Context, store.Item) Result { return Result{} }),
 		"normalize": ActionFunc(normalize),
+		"language":  &languageAction{languages: opt.Languages, detectors: map[string]*langid.Detector{}},
 		"hashtags":  ActionFunc(hashtags),
 		"keywords":  ActionFunc(keywords),
-		"embed":     &embedAction{},
+		"embed":     embedAction{},
 	}
 }
 
@@ -68,6 +78,47 @@ func keywords(_ context.Context, it store.Item) Result {
 		kws = append(kws, store.Keyword{Text: k.Text, Score: k.Score, Occurrences: 1})
 	}
 	return Result{Keywords: []KeywordSet{{Model: YakeModel, Keywords: kws}}}
+}
+
+// languageAction identifies each item's language (ISO 639-1) among its
+// workspace's languages. A language the source reported wins, as in the
+// original; text with no letters to go on gets no language and still
+// succeeds, since the steps after it work without one.
+type languageAction struct {
+	languages map[string][]string
+	mu        sync.Mutex
+	detectors map[string]*langid.Detector // by workspace
+}
+
+func (a *languageAction) detector(workspace string) (*langid.Detector, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if d, ok := a.detectors[workspace]; ok {
+		return d, nil
+	}
+	d, err := langid.New(a.languages[workspace])
+	if err != nil {
+		return nil, fmt.Errorf("languages of workspace %s: %w", workspace, err)
+	}
+	a.detectors[workspace] = d
+	return d, nil
+}
+
+func (a *languageAction) Apply(ctx context.Context, b Batch) []Result {
+	out := make([]Result, len(b.Items))
+	d, err := a.detector(b.Workspace)
+	for i, it := range b.Items {
+		switch {
+		case err != nil:
+			out[i] = Result{Err: Permanent(err)}
+		case ctx.Err() != nil:
+			out[i] = Result{Err: ctx.Err()}
+		default:
+			r := d.DetectReported(textOf(it), it.Language)
+			out[i] = Result{Language: &Language{Code: r.Lang, Score: r.Confidence}}
+		}
+	}
+	return out
 }
 
 // embedAction stores the lexical embedding of each item under the

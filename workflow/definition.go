@@ -68,15 +68,18 @@ func (d Definition) WithDefaults() Definition {
 // Builtins are the workflows every timpani knows; a config may add more or
 // replace these by name.
 func Builtins() map[string]Definition {
+	language := Step{State: "language_identified", Action: "language"}
+	keywords := Step{State: "keyworded", Action: "keywords"}
+	hashtags := Step{State: "hashtagged", Action: "hashtags"}
+	embed := Step{State: "vectorized", Action: "embed"}
 	return map[string]Definition{
 		"noop": {Name: "noop", Description: "moves every item straight to completed"},
-		"demo": {Name: "demo", Description: "cleans each post's text, then collects its hashtags", Steps: []Step{
-			{State: "normalized", Action: "normalize"},
-			{State: "hashtagged", Action: "hashtags"},
-		}},
-		"hashtags": {Name: "hashtags", Description: "collects hashtags from the text as fetched", Steps: []Step{
-			{State: "hashtagged", Action: "hashtags"},
-		}},
+		"meedan": {Name: "meedan", Description: "the original's meedan workflow: language, YAKE keywords, hashtags, lexical embedding",
+			Steps: []Step{language, keywords, hashtags, embed}},
+		"demo": {Name: "demo", Description: "cleans each post's text, then runs the meedan workflow on it",
+			Steps: []Step{{State: "normalized", Action: "normalize"}, language, keywords, hashtags, embed}},
+		"hashtags": {Name: "hashtags", Description: "collects hashtags from the text as fetched",
+			Steps: []Step{hashtags}},
 	}
 }
 

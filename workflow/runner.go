@@ -397,142 +397,92 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	return nil
 }
 
-// commit writes a batch's outcome, step by step: the items that passed a
-// step move together in one compare-and-set with their results; an item
-// stopped by an error backs off or fails from the state it had reached.
-// Only the first move checks the lease: it releases it, and the rest
-// happen in the same transaction.
+// commit writes a batch's outcome in one transaction: each item's path
+// through the leg's states (to its end, to failed, or to a later retry),
+// checked against the workflow and applied as one compare-and-set per
+// item, then the keywords and vectors of the items that moved.
 func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, outs []outcome, tally *Progress) error {
 	l := b.leg
-	held := make([]int, len(b.items)) // indexes still ours, in order
-	for i := range held {
-		held[i] = i
-	}
-	steps := len(l.States) - 1
-	for k := 0; k < steps; k++ {
-		from, to := l.States[k], l.States[k+1]
-		if !def.Allowed(from, to) {
-			return fmt.Errorf("workflow %s does not allow %s -> %s", def.Name, from, to)
-		}
-		owner := ""
-		if k == 0 {
-			owner = r.opt.Owner
-		}
-		var move []store.Moved
-		byID := map[int64]int{}
-		for _, i := range held {
-			it, o := b.items[i], outs[i]
-			if o.passed > k || k >= len(l.Steps) { // passed step k, or the final move to completed
-				move = append(move, store.Moved{ItemID: it.ID, Attempt: max(it.Attempts, 1)})
-				byID[it.ID] = i
-				continue
+	advs := make([]store.Advance, len(b.items))
+	for i, it := range b.items {
+		o := outs[i]
+		adv := store.Advance{ItemID: it.ID, Attempt: max(it.Attempts, 1)}
+		if o.err == nil {
+			adv.Path = l.States
+		} else {
+			k := o.passed // the step that stopped it
+			adv.Path = slices.Clone(l.States[:k+1])
+			if k > 0 {
+				adv.Attempt = 1 // the steps before it succeeded: this step's first try
 			}
-			if o.err != nil { // stopped by step k
-				if err := r.commitFailure(ctx, tx, def, l, k, owner, it, o.err, tally); err != nil {
-					return err
+			if retryable(o.err) && adv.Attempt < l.Steps[k].MaxAttempts {
+				adv.Next = tx.Now().Add(r.backoff(adv.Attempt))
+				adv.Error = o.err.Error()
+			} else {
+				adv.Path = append(adv.Path, store.Failed)
+				adv.Error = o.err.Error()
+				if retryable(o.err) {
+					adv.Error = fmt.Sprintf("gave up after %d attempts: %s", adv.Attempt, adv.Error)
 				}
 			}
 		}
-		moved, err := tx.TransitionMany(ctx, from, to, owner, move)
-		if err != nil {
-			return err
-		}
-		if lost := len(move) - len(moved); lost > 0 {
-			tally.Conflicts += lost
-			r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "from", from, "to", to)
-		}
-		tally.Transitions += len(moved)
-		held = held[:0]
-		for _, m := range moved {
-			i := byID[m.ItemID]
-			held = append(held, i)
-			if k < len(outs[i].results) {
-				if err := writeResult(ctx, tx, b.items[i], outs[i].results[k]); err != nil {
-					return err
-				}
+		for k := 1; k < len(adv.Path); k++ {
+			if !def.Allowed(adv.Path[k-1], adv.Path[k]) {
+				return fmt.Errorf("workflow %s does not allow %s -> %s (item %d)", def.Name, adv.Path[k-1], adv.Path[k], it.ID)
 			}
 		}
-	}
-	if l.To() == store.Completed {
-		tally.Completed += len(held)
-	}
-	return nil
-}
-
-// commitFailure backs an item off for another attempt at step k of the leg,
-// or fails it for good when the error is permanent or its attempts are used
-// up. owner is "" when an earlier move in this transaction released the lease.
-func (r *Runner) commitFailure(ctx context.Context, tx *store.Tx, def Definition, l leg, k int, owner string, it store.Item, cause error, tally *Progress) error {
-	from, maxAttempts := l.States[k], l.Steps[k].MaxAttempts
-	attempt := it.Attempts
-	if k > 0 {
-		attempt = 1 // the earlier steps of the leg succeeded: this step's first try
-	}
-	if retryable(cause) && attempt < maxAttempts {
-		next := tx.Now().Add(r.backoff(attempt))
-		err := tx.Defer(ctx, it.ID, from, owner, attempt, next, cause.Error())
-		if lost, err := r.lostLease(ctx, err, it, tally); lost || err != nil {
-			return err
+		for _, res := range o.results {
+			if res.Text != nil {
+				adv.Text = res.Text
+			}
+			if res.Language != nil {
+				adv.Language, adv.LanguageScore = &res.Language.Code, res.Language.Score
+			}
 		}
-		tally.Retried++
-		return nil
+		advs[i] = adv
 	}
-	reason := cause.Error()
-	if retryable(cause) {
-		reason = fmt.Sprintf("gave up after %d attempts: %s", attempt, reason)
-	}
-	err := r.move(ctx, tx, def, store.Transition{ItemID: it.ID, From: from, To: store.Failed,
-		Owner: owner, Attempt: attempt, Error: reason})
-	if lost, err := r.lostLease(ctx, err, it, tally); lost || err != nil {
+	moved, err := tx.AdvanceMany(ctx, r.opt.Owner, advs)
+	if err != nil {
 		return err
 	}
-	tally.Failed++
-	tally.Transitions++
-	return nil
-}
-
-// lostLease reports whether err says another worker moved the item first
-// (its lease ran out); that is counted, not an error. Other errors pass.
-func (r *Runner) lostLease(ctx context.Context, err error, it store.Item, tally *Progress) (bool, error) {
-	if errors.Is(err, store.ErrConflict) {
-		tally.Conflicts++
-		r.log.DebugContext(ctx, "item moved by another worker", "item_id", it.ID, "state", it.State)
-		return true, nil
+	if lost := len(advs) - len(moved); lost > 0 {
+		tally.Conflicts += lost
+		r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "state", l.From)
 	}
-	return false, err
-}
-
-// move checks a transition against the definition before the store applies it.
-func (r *Runner) move(ctx context.Context, tx *store.Tx, def Definition, t store.Transition) error {
-	if !def.Allowed(t.From, t.To) {
-		return fmt.Errorf("workflow %s does not allow %s -> %s (item %d)", def.Name, t.From, t.To, t.ItemID)
+	ok := make(map[int64]bool, len(moved))
+	for _, id := range moved {
+		ok[id] = true
 	}
-	return tx.Transition(ctx, t)
-}
-
-func writeResult(ctx context.Context, tx *store.Tx, it store.Item, res Result) error {
-	if res.Text != nil {
-		if err := tx.SetText(ctx, it.ID, *res.Text); err != nil {
-			return err
+	var kws []store.KeywordRow
+	for i, adv := range advs {
+		if !ok[adv.ItemID] {
+			continue
+		}
+		tally.Transitions += len(adv.Path) - 1
+		switch last := adv.Path[len(adv.Path)-1]; {
+		case last == store.Completed:
+			tally.Completed++
+		case last == store.Failed:
+			tally.Failed++
+		case !adv.Next.IsZero():
+			tally.Retried++
+		}
+		it := b.items[i]
+		for _, res := range outs[i].results {
+			for _, ks := range res.Keywords {
+				for _, k := range ks.Keywords {
+					kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: ks.Model, Keyword: k})
+				}
+			}
+			for _, v := range res.Vectors {
+				v.ItemID = it.ID
+				if err := tx.PutVector(ctx, v); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	if res.Language != nil {
-		if err := tx.SetLanguage(ctx, it.ID, res.Language.Code, res.Language.Score); err != nil {
-			return err
-		}
-	}
-	for _, ks := range res.Keywords {
-		if err := tx.AddKeywords(ctx, it, ks.Model, ks.Keywords); err != nil {
-			return err
-		}
-	}
-	for _, v := range res.Vectors {
-		v.ItemID = it.ID
-		if err := tx.PutVector(ctx, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.AddKeywordsMany(ctx, kws)
 }
 
 // backoff is the delay before attempt n+1: exponential with ±25% jitter so

@@ -36,7 +36,7 @@ func TestEveryLegalAndIllegalTransition(t *testing.T) {
 }
 
 func TestDefinitionValidation(t *testing.T) {
-	actions := Actions()
+	actions := Actions(ActionOptions{})
 	tests := []struct {
 		name  string
 		steps []Step
@@ -164,7 +164,7 @@ func TestExpiredLeaseIsReclaimed(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := Definition{Name: "w", Steps: []Step{{State: "a", Action: "noop"}}}
-	r := newTestRunner(t, db, def, Actions(), Options{})
+	r := newTestRunner(t, db, def, Actions(ActionOptions{}), Options{})
 	p, err := r.RunUntilIdle(t.Context(), "ws", "w")
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestDeadOwnerOnThisHostIsReclaimedAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newTestRunner(t, db, Definition{Name: "w"}, Actions(), Options{Owner: self})
+	r := newTestRunner(t, db, Definition{Name: "w"}, Actions(ActionOptions{}), Options{Owner: self})
 	p, err := r.RunUntilIdle(t.Context(), "ws", "w")
 	if err != nil || p.Completed != 4 {
 		t.Fatalf("completed %d, %v; want 4 taken back from the dead owner", p.Completed, err)
@@ -275,7 +275,7 @@ func TestRetryableAndPermanentErrorsTakeTheirPaths(t *testing.T) {
 func TestBuiltinDemoWorkflowStoresHashtags(t *testing.T) {
 	db := mustDB(t)
 	seedItems(t, db, "ws", "demo", 50)
-	r, err := NewRunner(db, Builtins(), Actions(), Options{Log: testLog(t)})
+	r, err := NewRunner(db, Builtins(), Actions(ActionOptions{}), Options{Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,5 +295,59 @@ func TestBuiltinDemoWorkflowStoresHashtags(t *testing.T) {
 	it, _ := db.Item(t.Context(), 3)
 	if it.Text != "post 2 #tag2" {
 		t.Errorf("normalised text = %q", it.Text)
+	}
+}
+
+func TestAFailureMidLegKeepsTheStepsBeforeIt(t *testing.T) {
+	db := mustDB(t)
+	seedItems(t, db, "ws", "w", 20)
+	// Step B fails items 1-5 for good and items 6-10 once (retryable).
+	a := newCounting(func(it store.Item, seen int) Result {
+		s := fmt.Sprintf("A saw %d", it.ID)
+		return Result{Text: &s}
+	})
+	b := newCounting(func(it store.Item, seen int) Result {
+		if want := fmt.Sprintf("A saw %d", it.ID); it.Text != want {
+			return Result{Err: Permanent(fmt.Errorf("B got text %q; want A's %q", it.Text, want))}
+		}
+		switch {
+		case it.ID <= 5:
+			return Result{Err: Permanent(errors.New("HTTP 400"))}
+		case it.ID <= 10 && seen == 1:
+			return Result{Err: errors.New("HTTP 503")}
+		}
+		return Result{}
+	})
+	c := newCounting(nil)
+	def := Definition{Name: "w", Steps: []Step{{State: "a", Action: "A"}, {State: "b", Action: "B"}, {State: "c", Action: "C"}}}
+	r := newTestRunner(t, db, def, map[string]Action{"A": a, "B": b, "C": c}, Options{})
+	p, err := r.RunUntilIdle(t.Context(), "ws", "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Completed != 15 || p.Failed != 5 || p.Retried != 5 {
+		t.Errorf("progress = %+v; want 15 completed, 5 failed, 5 retried", p)
+	}
+	for _, tc := range []struct {
+		id            int64
+		state, from   store.State
+		aCalls, bCall int
+	}{
+		{1, store.Failed, "a", 1, 1},
+		{6, store.Completed, "", 1, 2}, // resumed from a: A did not run again
+		{11, store.Completed, "", 1, 1},
+	} {
+		it, _ := db.Item(t.Context(), tc.id)
+		if it.State != tc.state || it.FailedFrom != tc.from || a.calls(tc.id) != tc.aCalls || b.calls(tc.id) != tc.bCall {
+			t.Errorf("item %d: %s from %q, A×%d B×%d; want %s from %q, A×%d B×%d", tc.id, it.State, it.FailedFrom,
+				a.calls(tc.id), b.calls(tc.id), tc.state, tc.from, tc.aCalls, tc.bCall)
+		}
+		if it.Text != fmt.Sprintf("A saw %d", tc.id) {
+			t.Errorf("item %d text = %q; want A's result stored", tc.id, it.Text)
+		}
+	}
+	want := map[string]int{"->ready": 20, "ready->a": 20, "a->b": 15, "a->failed": 5, "b->c": 15, "c->completed": 15}
+	if got := edgeTimes(t, db, "ws"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("edges = %v; want %v", got, want)
 	}
 }

@@ -71,7 +71,7 @@ func (a *App) Close() error {
 
 func (a *App) runner(progress func(workflow.Progress)) (*workflow.Runner, error) {
 	e := a.Config.Engine
-	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(), workflow.Options{
+	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(a.Config.actionOptions()), workflow.Options{
 		Owner: a.owner, Workers: e.Workers, LeaseSlack: time.Duration(e.LeaseSlack), Backoff: time.Duration(e.Backoff),
 		MaxBackoff: time.Duration(e.MaxBackoff), MaxWait: time.Duration(e.MaxWait), Log: a.Log, Progress: progress,
 	})

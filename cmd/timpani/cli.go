@@ -28,6 +28,7 @@ type CLI struct {
 	Status   StatusCmd   `cmd:"" help:"Item counts by workspace and state, recent runs and failures."`
 	Retry    RetryCmd    `cmd:"" help:"Send failed items back to the state they failed from."`
 	Workflow WorkflowCmd `cmd:"" help:"Inspect workflows."`
+	Models   ModelsCmd   `cmd:"" help:"The built-in models as HTTP services."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/store/raw"
 	"github.com/timpani-dev/timpani/workflow"
+	"github.com/timpani-dev/timpani/workflow/langid"
 )
 
 // Config is everything timpani.toml can set.
@@ -222,7 +223,7 @@ func (c *Config) Validate() error {
 		bad("workspaces", "at least one workspace is needed")
 	}
 	defs := c.Definitions()
-	actions := workflow.Actions()
+	actions := workflow.Actions(c.actionOptions())
 	for _, name := range sortedKeys(c.Workflows) {
 		key := "workflows." + name
 		if err := raw.ValidName(name); err != nil {
@@ -258,6 +259,8 @@ func (c *Config) Validate() error {
 		for _, l := range ws.Languages {
 			if len(l) != 2 || strings.ToLower(l) != l {
 				bad(key+".languages", "%q is not a lower-case ISO 639-1 code", l)
+			} else if !slices.Contains(langid.Supported(), l) {
+				bad(key+".languages", "%q is not a language the built-in identifier knows (it knows: %s)", l, strings.Join(langid.Supported(), ", "))
 			}
 		}
 		if len(ws.Sources) == 0 {
@@ -344,4 +347,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// actionOptions hands the built-in actions what they need from the config.
+func (c *Config) actionOptions() workflow.ActionOptions {
+	langs := map[string][]string{}
+	for name, ws := range c.Workspaces {
+		if ws != nil && len(ws.Languages) > 0 {
+			langs[name] = ws.Languages
+		}
+	}
+	return workflow.ActionOptions{Languages: langs}
 }

@@ -168,7 +168,9 @@ func TestInitWorkflowShowAndVersion(t *testing.T) {
 		t.Errorf("the starter file does not load: %v", err)
 	}
 	out := mustRun(t, "workflow", "show")
-	for _, want := range []string{"stateDiagram-v2", "ready --> normalized: normalize", "normalized --> hashtagged: hashtags", "hashtagged --> completed", "failed"} {
+	for _, want := range []string{"stateDiagram-v2", "ready --> normalized: normalize", "normalized --> language_identified: language",
+		"language_identified --> keyworded: keywords", "keyworded --> hashtagged: hashtags", "hashtagged --> vectorized: embed",
+		"vectorized --> completed", "failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("workflow show lacks %q:\n%s", want, out)
 		}
@@ -188,7 +190,7 @@ workflow = "demo"
 [workspaces.big.sources.gen]
 kind = "faker"
 queries = { a = "x", b = "y" }
-options = { seed = 3, items_per_day = 6000, page_size = 200 }
+options = { seed = 3, items_per_day = 3000, page_size = 200 }
 `
 
 // proc is a timpani process started by a test.
@@ -333,8 +335,9 @@ func TestTwoRunProcessesAtOnceNeverProcessAnItemTwice(t *testing.T) {
 		total += r.Items
 	}
 	t.Logf("two runs made %d transitions between them (%v)", total, runs)
-	if total != 3*items {
-		t.Errorf("the runs recorded %d transitions; want %d (3 per item, none twice)", total, 3*items)
+	// demo has 5 steps: 6 transitions an item, from ready to completed.
+	if total != 6*items {
+		t.Errorf("the runs recorded %d transitions; want %d (6 per item, none twice)", total, 6*items)
 	}
 }
 

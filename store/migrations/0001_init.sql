@@ -128,20 +128,20 @@ CREATE TABLE item_events (
 ) STRICT;
 CREATE INDEX item_events_item ON item_events (item_id, id);
 
--- A term a model attached to an item. One row per (item, model, keyword);
+-- A term a model attached to an item, once per (item, model, keyword);
 -- occurrences counts repeats within the text (a hashtag used twice).
+-- WITHOUT ROWID: the key is the row, which keeps the many small inserts cheap.
 CREATE TABLE keywords (
-	id           INTEGER PRIMARY KEY,
 	item_id      INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
-	workspace    TEXT NOT NULL,
 	model        TEXT NOT NULL,
 	keyword      TEXT NOT NULL,
+	workspace    TEXT NOT NULL,
 	score        REAL NOT NULL,
 	occurrences  INTEGER NOT NULL DEFAULT 1,
 	published_at TEXT,                       -- copied from the item for trend queries
 	created_at   TEXT NOT NULL,
-	UNIQUE (item_id, model, keyword)
-) STRICT;
+	PRIMARY KEY (item_id, model, keyword)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX keywords_lookup ON keywords (workspace, model, keyword);
 
 -- One vector per (item, model); vectors of different models never mix.
