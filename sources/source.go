@@ -39,6 +39,18 @@ type Page struct {
 	// with its place (e.g. "posts.jsonl:17: invalid JSON: ..."), for the
 	// caller to log or show; the records are good. Nil when there were none.
 	Problems []string
+	// Stats counts what fetching this page took, for the completeness report.
+	Stats FetchStats
+}
+
+// FetchStats counts the effort behind a page: requests retried after
+// errors, waits imposed by rate limits (429, Retry-After, the per-host
+// limit), and time windows split because one held more than the source can
+// page through.
+type FetchStats struct {
+	Retries        int
+	RateLimitWaits int
+	WindowsSplit   int
 }
 
 // Text is one piece of text extracted from a raw record. A record can yield

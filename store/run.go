@@ -43,6 +43,7 @@ type Run struct {
 	ReportedTotal  int    `db:"reported_total" json:"reported_total"`
 	Items          int    `db:"items" json:"items"`
 	FailedItems    int    `db:"failed_items" json:"failed_items"`
+	Skipped        int    `db:"skipped" json:"skipped"`
 	Retries        int    `db:"retries" json:"retries"`
 	RateLimitWaits int    `db:"rate_limit_waits" json:"rate_limit_waits"`
 	WindowsSplit   int    `db:"windows_split" json:"windows_split"`
@@ -50,7 +51,7 @@ type Run struct {
 }
 
 const runColumns = `id, kind, workspace, source, query, date_id, window_start, window_end, status, started_at,
-	ended_at, lease_owner, lease_until, cursor, pages, records, reported_total, items, failed_items, retries,
+	ended_at, lease_owner, lease_until, cursor, pages, records, reported_total, items, failed_items, skipped, retries,
 	rate_limit_waits, windows_split, error`
 
 // StartRun records r as running now and sets its ID.
@@ -74,10 +75,10 @@ func (tx *Tx) SaveRun(ctx context.Context, r *Run) error {
 		r.EndedAt = T(tx.now)
 	}
 	_, err := tx.tx.ExecContext(ctx, `UPDATE runs SET status = ?, ended_at = ?, lease_owner = ?, lease_until = ?,
-		cursor = ?, pages = ?, records = ?, reported_total = ?, items = ?, failed_items = ?, retries = ?,
+		cursor = ?, pages = ?, records = ?, reported_total = ?, items = ?, failed_items = ?, skipped = ?, retries = ?,
 		rate_limit_waits = ?, windows_split = ?, error = ? WHERE id = ?`,
 		r.Status, r.EndedAt, r.LeaseOwner, r.LeaseUntil, r.Cursor, r.Pages, r.Records, r.ReportedTotal, r.Items,
-		r.FailedItems, r.Retries, r.RateLimitWaits, r.WindowsSplit, r.Error, r.ID)
+		r.FailedItems, r.Skipped, r.Retries, r.RateLimitWaits, r.WindowsSplit, r.Error, r.ID)
 	if err != nil {
 		return fmt.Errorf("save run %d: %w", r.ID, err)
 	}

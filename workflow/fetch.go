@@ -70,6 +70,12 @@ func (f *Fetcher) Fetch(ctx context.Context, t FetchTarget) (store.Run, error) {
 			page.Records = page.Records[:t.Limit-run.Records]
 			page.Next = ""
 		}
+		if len(page.Problems) > 0 {
+			// Records the source skipped (bad lines): counted on the run and
+			// named in the log, never dropped silently.
+			run.Skipped += len(page.Problems)
+			log.WarnContext(ctx, "source skipped bad records", "records", len(page.Problems), "first", page.Problems[0])
+		}
 		if len(page.Records) > 0 {
 			if err := f.archivePage(ctx, t, &run, page, lease); err != nil {
 				return run, f.fail(ctx, &run, err)
@@ -148,6 +154,9 @@ func (f *Fetcher) archivePage(ctx context.Context, t FetchTarget, run *store.Run
 		return err
 	}
 	next := *run
+	next.Retries += page.Stats.Retries
+	next.RateLimitWaits += page.Stats.RateLimitWaits
+	next.WindowsSplit += page.Stats.WindowsSplit
 	next.Pages++
 	next.Records += len(lines)
 	next.Cursor = page.Next

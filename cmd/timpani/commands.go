@@ -77,7 +77,7 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 				matched = true
 				for _, day := range sel.Days {
 					t := workflow.FetchTarget{Workspace: ws, SourceName: sname, Source: src, Query: qname,
-						Value: wc.Sources[sname].Queries[qname], DateID: dateID(day), Start: day, End: day.AddDate(0, 0, 1),
+						Value: app.Config.queryValue(ws, sname, qname), DateID: dateID(day), Start: day, End: day.AddDate(0, 0, 1),
 						Limit: sel.Limit, Force: sel.Force}
 					base := records
 					f.Progress = func(_ workflow.FetchTarget, r store.Run) { prog.update(base + r.Records) }
@@ -98,7 +98,7 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 							"date_id", t.DateID, "err", err)
 					default:
 						records += r.Records
-						app.printf("%s: %d records in %d pages%s\n", label, r.Records, r.Pages, reported(r))
+						app.printf("%s: %d records in %d pages%s%s\n", label, r.Records, r.Pages, reported(r), skipped(r))
 					}
 				}
 			}
@@ -111,6 +111,13 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 		return records, fmt.Errorf("%d fetches failed (rerun to resume them):\n  %s", len(failures), strings.Join(failures, "\n  "))
 	}
 	return records, nil
+}
+
+func skipped(r store.Run) string {
+	if r.Skipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d bad records skipped (see the log)", r.Skipped)
 }
 
 func reported(r store.Run) string {
@@ -401,6 +408,9 @@ func runCounts(r store.Run) string {
 	switch r.Kind {
 	case store.RunFetch:
 		parts = append(parts, fmt.Sprintf("%d pages, %d records", r.Pages, r.Records))
+		if r.Skipped > 0 {
+			parts = append(parts, fmt.Sprintf("%d bad records skipped", r.Skipped))
+		}
 		if r.ReportedTotal >= 0 {
 			parts = append(parts, fmt.Sprintf("source reported %d", r.ReportedTotal))
 		}

@@ -29,6 +29,7 @@ CREATE TABLE runs (
 	reported_total   INTEGER NOT NULL DEFAULT -1, -- what the source said the window holds; -1 unknown
 	items            INTEGER NOT NULL DEFAULT 0, -- items created (ingest) or processed (workflow)
 	failed_items     INTEGER NOT NULL DEFAULT 0,
+	skipped          INTEGER NOT NULL DEFAULT 0, -- records a source skipped as unreadable (bad lines)
 	retries          INTEGER NOT NULL DEFAULT 0,
 	rate_limit_waits INTEGER NOT NULL DEFAULT 0,
 	windows_split    INTEGER NOT NULL DEFAULT 0,
