@@ -531,7 +531,26 @@ func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 		return nil
 	}
 	fmt.Fprintln(app.Stdout)
-	return (&StatusCmd{Runs: 5}).Run(ctx, app)
+	if err := (&StatusCmd{Runs: 5}).Run(ctx, app); err != nil {
+		return err
+	}
+	for _, ws := range sortedKeys(app.Config.Workspaces) {
+		for _, model := range []string{workflow.HashtagModel, workflow.YakeModel} {
+			top, err := app.db.TopKeywords(ctx, ws, model, 8)
+			if err != nil {
+				return err
+			}
+			if len(top) == 0 {
+				continue
+			}
+			parts := make([]string, len(top))
+			for i, k := range top {
+				parts[i] = fmt.Sprintf("%s (%d)", k.Keyword, k.Items)
+			}
+			fmt.Fprintf(app.Stdout, "\nTOP %s IN %s: %s\n", strings.ToUpper(model), ws, strings.Join(parts, ", "))
+		}
+	}
+	return nil
 }
 
 func (a *App) printf(format string, args ...any) {
