@@ -3,6 +3,9 @@ package store
 import (
 	"database/sql"
 	"errors"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 var (
@@ -19,4 +22,13 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// isDuplicate reports whether err is a primary-key or unique violation.
+func isDuplicate(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -62,44 +61,51 @@ type KeywordRow struct {
 }
 
 // AddKeywordsMany is AddKeywords for many items at once, a hundred rows
-// per statement. A keyword a model already attached to an item is left as
-// it is, and only new attachments count in the daily totals.
+// per statement, with the keywords' daily counts. Keywords are attached
+// once: the workflow writes a step's results only with the transition that
+// completes it, so attaching one again is an error (ErrConflict), not a
+// silent double count. Repeats within rows are merged first.
 func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
-	type added struct {
-		Workspace string         `db:"workspace"`
-		Model     string         `db:"model"`
-		Keyword   string         `db:"keyword"`
-		Day       sql.NullString `db:"day"`
+	type key struct {
+		item        int64
+		model, text string
 	}
-	var all []added
+	type dayKey struct{ ws, model, kw, day string }
+	seen := make(map[key]bool, len(rows))
+	unique := make([]KeywordRow, 0, len(rows))
+	counts := map[dayKey]int{}
+	var order []dayKey
+	for _, r := range rows {
+		k := key{r.ItemID, r.Model, r.Text}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		unique = append(unique, r)
+		if r.PublishedAt.IsZero() {
+			continue
+		}
+		d := dayKey{r.Workspace, r.Model, r.Text, r.PublishedAt.UTC().Format("2006-01-02")}
+		if counts[d] == 0 {
+			order = append(order, d)
+		}
+		counts[d]++
+	}
 	now := T(tx.now)
-	err := chunks(rows, 8, func(part []KeywordRow, values string) error {
+	err := chunks(unique, 8, func(part []KeywordRow, values string) error {
 		args := make([]any, 0, 8*len(part))
 		for _, r := range part {
 			args = append(args, r.ItemID, r.Workspace, r.Model, r.Text, r.Score, max(r.Occurrences, 1), r.PublishedAt, now)
 		}
-		var got []added
-		err := tx.selectRows(ctx, &got, `INSERT INTO keywords (item_id, workspace, model, keyword, score, occurrences,
-			published_at, created_at) VALUES `+values+` ON CONFLICT (item_id, model, keyword) DO NOTHING
-			RETURNING workspace, model, keyword, substr(published_at, 1, 10) AS day`, args...)
-		all = append(all, got...)
+		_, err := tx.exec(ctx, `INSERT INTO keywords (item_id, workspace, model, keyword, score, occurrences,
+			published_at, created_at) VALUES `+values, args...)
 		return err
 	})
 	if err != nil {
+		if isDuplicate(err) {
+			return fmt.Errorf("add keywords: already attached: %w", ErrConflict)
+		}
 		return fmt.Errorf("add keywords: %w", err)
-	}
-	type dayKey struct{ ws, model, kw, day string }
-	counts := map[dayKey]int{}
-	var order []dayKey
-	for _, a := range all {
-		if !a.Day.Valid {
-			continue
-		}
-		k := dayKey{a.Workspace, a.Model, a.Keyword, a.Day.String}
-		if counts[k] == 0 {
-			order = append(order, k)
-		}
-		counts[k]++
 	}
 	err = chunks(order, 5, func(part []dayKey, values string) error {
 		args := make([]any, 0, 5*len(part))

@@ -247,23 +247,24 @@ func TestDeferBacksOffAndRetryResumes(t *testing.T) {
 	}
 }
 
-func TestKeywordsAreIdempotentAndCountedPerDay(t *testing.T) {
+func TestKeywordsAreAttachedOnceAndCountedPerDay(t *testing.T) {
 	db := mustOpen(t)
 	ctx := t.Context()
 	id := seed(t, db, "ws", 1)[0]
 	it, _ := db.Item(ctx, id)
 	it.PublishedAt = store.T(time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC))
-	for range 2 {
-		update(t, db, func(tx *store.Tx) error {
-			return tx.AddKeywords(ctx, it, "hashtags", []store.Keyword{{Text: "#a", Score: 1}, {Text: "#b", Score: 1, Occurrences: 2}})
-		})
+	kws := []store.Keyword{{Text: "#a", Score: 1}, {Text: "#b", Score: 1, Occurrences: 2}, {Text: "#a", Score: 1}}
+	update(t, db, func(tx *store.Tx) error { return tx.AddKeywords(ctx, it, "hashtags", kws) })
+	err := db.Update(ctx, func(tx *store.Tx) error { return tx.AddKeywords(ctx, it, "hashtags", kws) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("attaching the same keywords again: err = %v; want ErrConflict", err)
 	}
-	kws, err := db.Keywords(ctx, id)
+	got, err := db.Keywords(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kws) != 2 || kws[1].Occurrences != 2 {
-		t.Errorf("keywords = %+v; want #a and #b×2 once each", kws)
+	if len(got) != 2 || got[1].Occurrences != 2 {
+		t.Errorf("keywords = %+v; want #a and #b×2 once each", got)
 	}
 	top, err := db.TopKeywords(ctx, "ws", "hashtags", 10)
 	if err != nil {

@@ -37,7 +37,7 @@ func datasetItems(tb testing.TB, file string, n int) []store.Item {
 			tb.Fatal(err)
 		}
 		items = append(items, store.Item{ID: int64(len(items) + 1), Workspace: "ws", RawID: fmt.Sprint(len(items)),
-			RawText: rec.Text, Text: rec.Text})
+			RawText: rec.Text})
 	}
 	return items
 }

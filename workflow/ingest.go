@@ -201,7 +201,7 @@ func (in *Ingester) readPage(p store.Page) (pageItems, error) {
 		for _, t := range texts {
 			it := base
 			it.RawID, it.SourceField, it.RawCreatedAt = line.RawID, t.Field, store.T(fetched)
-			it.RawText, it.Text, it.Author, it.URL, it.Language = t.Text, t.Text, t.Author, t.URL, t.Language
+			it.RawText, it.Author, it.URL, it.Language = t.Text, t.Author, t.URL, t.Language
 			it.PublishedAt = store.T(t.PublishedAt)
 			out.items = append(out.items, it)
 		}

@@ -92,7 +92,7 @@ CREATE TABLE items (
 	raw_created_at  TEXT NOT NULL,              -- when the record was downloaded
 	source_field    TEXT NOT NULL DEFAULT '',   -- which field the text came from; '' for single-text sources
 	raw_text        TEXT NOT NULL,              -- the text as extracted
-	text            TEXT NOT NULL DEFAULT '',   -- the normalised text models see
+	text            TEXT NOT NULL DEFAULT '',   -- the normalised text; '' until a step sets it, and models then read raw_text
 	author          TEXT NOT NULL DEFAULT '',
 	published_at    TEXT,
 	url             TEXT NOT NULL DEFAULT '',
