@@ -2,9 +2,9 @@ package workflow
 
 import (
 	"bufio"
-	"errors"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
