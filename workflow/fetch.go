@@ -70,6 +70,9 @@ func (f *Fetcher) Fetch(ctx context.Context, t FetchTarget) (store.Run, error) {
 			page.Records = page.Records[:t.Limit-run.Records]
 			page.Next = ""
 		}
+		run.Retries += page.Stats.Retries
+		run.RateLimitWaits += page.Stats.RateLimitWaits
+		run.WindowsSplit += page.Stats.WindowsSplit
 		if len(page.Problems) > 0 {
 			// Records the source skipped (bad lines): counted on the run and
 			// named in the log, never dropped silently.
@@ -154,9 +157,6 @@ func (f *Fetcher) archivePage(ctx context.Context, t FetchTarget, run *store.Run
 		return err
 	}
 	next := *run
-	next.Retries += page.Stats.Retries
-	next.RateLimitWaits += page.Stats.RateLimitWaits
-	next.WindowsSplit += page.Stats.WindowsSplit
 	next.Pages++
 	next.Records += len(lines)
 	next.Cursor = page.Next
