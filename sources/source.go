@@ -89,9 +89,11 @@ func New(kind string, decode Options) (Source, error) {
 		return newFaker(decode)
 	case "jsonl":
 		return newJSONL(decode)
+	case "junkipedia":
+		return newJunkipedia(decode)
 	}
 	return nil, fmt.Errorf("%q: %w", kind, ErrUnknownKind)
 }
 
 // Kinds lists the source kinds New accepts.
-func Kinds() []string { return []string{"faker", "jsonl"} }
+func Kinds() []string { return []string{"faker", "jsonl", "junkipedia"} }

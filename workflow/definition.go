@@ -6,6 +6,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -103,7 +104,7 @@ func (d Definition) Validate(actions map[string]Action) error {
 		}
 		seen[s.State] = true
 		if _, ok := actions[s.Action]; !ok {
-			errs = append(errs, fmt.Errorf("%s: unknown action %q (known: %s)", at, s.Action, strings.Join(sortedKeys(actions), ", ")))
+			errs = append(errs, fmt.Errorf("%s: unknown action %q (known: %s)", at, s.Action, strings.Join(slices.Sorted(maps.Keys(actions)), ", ")))
 		}
 		if s.Service != "" && s.Service != BuiltinService {
 			errs = append(errs, fmt.Errorf("%s: service %q: only the builtin service runs actions in this version", at, s.Service))
@@ -160,13 +161,4 @@ func (d Definition) Mermaid() string {
 	b.WriteString("    failed --> ready: retry\n")
 	fmt.Fprintf(&b, "    %s --> [*]\n", store.Completed)
 	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

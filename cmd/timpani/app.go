@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/timpani-dev/timpani/sources"
@@ -97,10 +99,10 @@ func (a *App) ingester(progress func(workflow.IngestSummary)) *workflow.Ingester
 // workspaces returns the named workspace, or all of them in order for "".
 func (a *App) workspaces(name string) ([]string, error) {
 	if name == "" {
-		return sortedKeys(a.Config.Workspaces), nil
+		return slices.Sorted(maps.Keys(a.Config.Workspaces)), nil
 	}
 	if _, ok := a.Config.Workspaces[name]; !ok {
-		return nil, fmt.Errorf("no workspace %q in the config (have: %v)", name, sortedKeys(a.Config.Workspaces))
+		return nil, fmt.Errorf("no workspace %q in the config (have: %v)", name, slices.Sorted(maps.Keys(a.Config.Workspaces)))
 	}
 	return []string{name}, nil
 }

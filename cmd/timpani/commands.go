@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -62,7 +64,7 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 	matched := false
 	for _, ws := range workspaces {
 		wc := app.Config.Workspaces[ws]
-		for _, sname := range sortedKeys(wc.Sources) {
+		for _, sname := range slices.Sorted(maps.Keys(wc.Sources)) {
 			if sel.Source != "" && sname != sel.Source {
 				continue
 			}
@@ -70,7 +72,7 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 			if err != nil {
 				return records, err
 			}
-			for _, qname := range sortedKeys(wc.Sources[sname].Queries) {
+			for _, qname := range slices.Sorted(maps.Keys(wc.Sources[sname].Queries)) {
 				if sel.Query != "" && qname != sel.Query {
 					continue
 				}
@@ -312,7 +314,7 @@ func (c *StatusCmd) Run(ctx context.Context, app *App) error {
 	}
 	rep := statusReport{Runs: []store.Run{}, Failures: []store.FailureCount{}}
 	byWS := map[string]*workspaceStatus{}
-	names := sortedKeys(app.Config.Workspaces)
+	names := slices.Sorted(maps.Keys(app.Config.Workspaces))
 	for _, c := range counts {
 		if _, ok := app.Config.Workspaces[c.Workspace]; !ok && byWS[c.Workspace] == nil {
 			names = append(names, c.Workspace) // data from a workspace no longer configured
@@ -364,7 +366,7 @@ func printStatus(app *App, rep statusReport) {
 	fmt.Fprintln(w, "WORKSPACE\tWORKFLOW\tTOTAL\tSTATES")
 	for _, ws := range rep.Workspaces {
 		var parts []string
-		for _, s := range sortedKeys(ws.States) {
+		for _, s := range slices.Sorted(maps.Keys(ws.States)) {
 			parts = append(parts, fmt.Sprintf("%s=%d", s, ws.States[s]))
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", ws.Workspace, ws.Workflow, ws.Total, strings.Join(parts, " "))
@@ -487,7 +489,7 @@ func (c *WorkflowShowCmd) Run(app *App) error {
 	}
 	d, ok := defs[name]
 	if !ok {
-		return fmt.Errorf("no workflow %q (known: %s)", name, strings.Join(sortedKeys(defs), ", "))
+		return fmt.Errorf("no workflow %q (known: %s)", name, strings.Join(slices.Sorted(maps.Keys(defs)), ", "))
 	}
 	d = d.WithDefaults()
 	fmt.Fprintf(app.Stdout, "%%%% workflow %s: %s\n", name, d.Description)
@@ -524,7 +526,7 @@ func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 	if _, err := ingest(ctx, app, workflow.IngestFilter{}); err != nil {
 		return err
 	}
-	if err := processAll(ctx, app, sortedKeys(app.Config.Workspaces)); err != nil {
+	if err := processAll(ctx, app, slices.Sorted(maps.Keys(app.Config.Workspaces))); err != nil {
 		return err
 	}
 	if app.Quiet {
@@ -534,7 +536,7 @@ func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 	if err := (&StatusCmd{Runs: 5}).Run(ctx, app); err != nil {
 		return err
 	}
-	for _, ws := range sortedKeys(app.Config.Workspaces) {
+	for _, ws := range slices.Sorted(maps.Keys(app.Config.Workspaces)) {
 		for _, model := range []string{workflow.HashtagModel, workflow.YakeModel} {
 			top, err := app.db.TopKeywords(ctx, ws, model, 8)
 			if err != nil {

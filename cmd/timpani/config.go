@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -170,8 +171,8 @@ func LoadConfig(path string) (Config, error) {
 	var errs []error
 	// Each source kind decodes its own options so that their keys are
 	// checked too; what is left undecoded after that is a typo.
-	for _, wsName := range sortedKeys(cfg.Workspaces) {
-		for _, srcName := range sortedKeys(cfg.Workspaces[wsName].Sources) {
+	for _, wsName := range slices.Sorted(maps.Keys(cfg.Workspaces)) {
+		for _, srcName := range slices.Sorted(maps.Keys(cfg.Workspaces[wsName].Sources)) {
 			kind := cfg.Workspaces[wsName].Sources[srcName].Kind
 			if !slices.Contains(sources.Kinds(), kind) {
 				continue // Validate reports it
@@ -224,7 +225,7 @@ func (c *Config) Validate() error {
 	}
 	defs := c.Definitions()
 	actions := workflow.Actions(c.actionOptions())
-	for _, name := range sortedKeys(c.Workflows) {
+	for _, name := range slices.Sorted(maps.Keys(c.Workflows)) {
 		key := "workflows." + name
 		if err := raw.ValidName(name); err != nil {
 			bad(key, "%v", err)
@@ -240,7 +241,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	for _, name := range sortedKeys(c.Workspaces) {
+	for _, name := range slices.Sorted(maps.Keys(c.Workspaces)) {
 		ws, key := c.Workspaces[name], "workspaces."+name
 		if err := raw.ValidName(name); err != nil {
 			bad(key, "%v", err)
@@ -249,9 +250,9 @@ func (c *Config) Validate() error {
 			continue
 		}
 		if ws.Workflow == "" {
-			bad(key+".workflow", "must name a workflow (built in: %s)", strings.Join(sortedKeys(workflow.Builtins()), ", "))
+			bad(key+".workflow", "must name a workflow (built in: %s)", strings.Join(slices.Sorted(maps.Keys(workflow.Builtins())), ", "))
 		} else if _, ok := defs[ws.Workflow]; !ok {
-			bad(key+".workflow", "unknown workflow %q (known: %s)", ws.Workflow, strings.Join(sortedKeys(defs), ", "))
+			bad(key+".workflow", "unknown workflow %q (known: %s)", ws.Workflow, strings.Join(slices.Sorted(maps.Keys(defs)), ", "))
 		}
 		if ws.Retention < 0 {
 			bad(key+".retention", "must not be negative")
@@ -266,7 +267,7 @@ func (c *Config) Validate() error {
 		if len(ws.Sources) == 0 {
 			bad(key+".sources", "at least one source is needed")
 		}
-		for _, sname := range sortedKeys(ws.Sources) {
+		for _, sname := range slices.Sorted(maps.Keys(ws.Sources)) {
 			s, skey := ws.Sources[sname], key+".sources."+sname
 			if err := raw.ValidName(sname); err != nil {
 				bad(skey, "%v", err)
@@ -284,7 +285,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	for _, name := range sortedKeys(c.Services) {
+	for _, name := range slices.Sorted(maps.Keys(c.Services)) {
 		s, key := c.Services[name], "services."+name
 		if name == workflow.BuiltinService {
 			bad(key, "%q is the in-process service and cannot be configured", name)
@@ -338,15 +339,6 @@ func (c *Config) source(workspace, name string) (sources.Source, error) {
 		return nil, fmt.Errorf("workspaces.%s.sources.%s: %w", workspace, name, err)
 	}
 	return src, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // actionOptions hands the built-in actions what they need from the config.
