@@ -449,3 +449,58 @@ func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]
 	}
 	return moved, nil
 }
+
+// InsertItems is InsertItem for many items, a hundred rows per statement:
+// the fast path of ingest. It reports, for each item, whether it was
+// inserted, and sets the IDs of those that were.
+func (tx *Tx) InsertItems(ctx context.Context, items []*Item) ([]bool, error) {
+	now := T(tx.now)
+	inserted := make([]bool, len(items))
+	var events []Event
+	offset := 0
+	err := chunks(items, 20, func(part []*Item, values string) error {
+		args := make([]any, 0, 20*len(part))
+		type key struct{ ws, src, raw, field string }
+		at := make(map[key]int, len(part))
+		for i, it := range part {
+			if it.RawCreatedAt.IsZero() {
+				it.RawCreatedAt = now
+			}
+			k := key{it.Workspace, it.Source, it.RawID, it.SourceField}
+			if _, dup := at[k]; !dup {
+				at[k] = offset + i // the first of repeats within a statement is the one inserted
+			}
+			args = append(args, it.Workspace, it.Source, it.Query, it.DateID, it.RunID, it.PageID, it.RawID,
+				it.RawCreatedAt, it.SourceField, it.RawText, it.Text, it.Author, it.PublishedAt, it.URL, it.Language,
+				it.Workflow, it.State, it.LastError, now, now)
+		}
+		var rows []struct {
+			ID    int64  `db:"id"`
+			WS    string `db:"workspace"`
+			Src   string `db:"source"`
+			Raw   string `db:"raw_id"`
+			Field string `db:"source_field"`
+		}
+		err := tx.selectRows(ctx, &rows, `INSERT INTO items (workspace, source, query, date_id, run_id, page_id,
+			raw_id, raw_created_at, source_field, raw_text, text, author, published_at, url, language, workflow,
+			state, last_error, created_at, updated_at) VALUES `+values+`
+			ON CONFLICT (workspace, source, raw_id, source_field) DO NOTHING
+			RETURNING id, workspace, source, raw_id, source_field`, args...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			i := at[key{r.WS, r.Src, r.Raw, r.Field}]
+			it := items[i]
+			it.ID, it.CreatedAt, it.UpdatedAt = r.ID, now, now
+			inserted[i] = true
+			events = append(events, Event{ItemID: r.ID, To: it.State, Error: it.LastError})
+		}
+		offset += len(part)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert items: %w", err)
+	}
+	return inserted, tx.logEvents(ctx, events)
+}

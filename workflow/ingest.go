@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/timpani-dev/timpani/sources"
@@ -106,30 +107,53 @@ func (in *Ingester) ingestWorkspace(ctx context.Context, ws string, pages []stor
 			return nil
 		}
 		err := in.commit(ctx, pending, force, replaced, sum)
-		pending, n = pending[:0], 0
+		pending, n = nil, 0
 		if err == nil && in.Progress != nil {
 			in.Progress(*sum)
 		}
 		return err
 	}
+	// Pages are read and parsed in a goroutine while the previous ones are
+	// committed: the two halves of ingest cost about the same.
+	type read struct {
+		pi  pageItems
+		err error
+	}
+	rctx, stop := context.WithCancel(ctx)
+	reads := make(chan read, 8)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(reads)
+		for _, p := range pages {
+			pi, err := in.readPage(p)
+			select {
+			case reads <- read{pi, err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
 	var err error
-	for _, p := range pages {
+	for r := range reads {
+		if err = r.err; err != nil {
+			break
+		}
 		if err = ctx.Err(); err != nil {
 			break
 		}
-		var pi pageItems
-		pi, err = in.readPage(p)
-		if err != nil {
-			break
-		}
-		pending = append(pending, pi)
-		n += len(pi.items)
+		pending = append(pending, r.pi)
+		n += len(r.pi.items)
 		if n >= commitEvery {
 			if err = flush(); err != nil {
 				break
 			}
 		}
 	}
+	stop()
+	wg.Wait()
 	if err == nil {
 		err = flush()
 	}
@@ -228,31 +252,37 @@ func (in *Ingester) commit(ctx context.Context, pages []pageItems, force bool, r
 	var tally IngestSummary
 	err := in.DB.Update(ctx, func(tx *store.Tx) error {
 		tally = IngestSummary{}
+		var fresh []*store.Item
 		for _, pi := range pages {
 			for i := range pi.items {
 				it := &pi.items[i]
-				var done bool
-				var err error
 				key := it.Source + "\x00" + it.RawID + "\x00" + it.SourceField
 				if force && !replaced[key] {
-					done, err = tx.ReplaceItem(ctx, it)
 					replaced[key] = true
+					done, err := tx.ReplaceItem(ctx, it)
+					if err != nil {
+						return err
+					}
+					if done {
+						tally.count(it)
+						continue
+					}
 				}
-				if err == nil && !done {
-					done, err = tx.InsertItem(ctx, it)
-				}
-				switch {
-				case err != nil:
-					return err
-				case !done:
-					tally.Existing++
-				case it.State == store.Failed:
-					tally.Failed++
-					tally.Items++
-				default:
-					tally.Items++
-				}
+				fresh = append(fresh, it)
 			}
+		}
+		inserted, err := tx.InsertItems(ctx, fresh)
+		if err != nil {
+			return err
+		}
+		for i, ok := range inserted {
+			if ok {
+				tally.count(fresh[i])
+			} else {
+				tally.Existing++
+			}
+		}
+		for _, pi := range pages {
 			if err := tx.MarkPageIngested(ctx, pi.page.ID, pi.problem); err != nil {
 				return err
 			}
@@ -277,6 +307,14 @@ func (in *Ingester) commit(ctx context.Context, pages []pageItems, force bool, r
 		in.logger().Warn("page read in part", "err", p)
 	}
 	return nil
+}
+
+// count tallies an item created (or reset) by ingest.
+func (s *IngestSummary) count(it *store.Item) {
+	s.Items++
+	if it.State == store.Failed {
+		s.Failed++
+	}
 }
 
 func (in *Ingester) logger() *slog.Logger {

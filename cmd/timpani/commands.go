@@ -26,6 +26,10 @@ type FetchCmd struct {
 	To        string `placeholder:"YYYYMMDD" help:"Last day of a backfill (default: yesterday)."`
 	Limit     int    `help:"Stop each query after this many records."`
 	Force     bool   `help:"Fetch windows that were fetched before."`
+
+	PublishStart string `placeholder:"YYYYMMDD" help:"Fetch posts published from this day instead of the partition day (the partition stays --date)."`
+	PublishEnd   string `placeholder:"YYYYMMDD" help:"Last publish day (inclusive) with --publish-start (default: the start day)."`
+	Ingest       bool   `help:"Ingest what was fetched right after."`
 }
 
 // Run fetches every selected (workspace, source, query, day).
@@ -34,17 +38,54 @@ func (c *FetchCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
+	sel := fetchSelection{Workspace: c.Workspace, Source: c.Source, Query: c.Query, Days: days, Limit: c.Limit, Force: c.Force}
+	if sel.Start, sel.End, err = publishWindow(c.PublishStart, c.PublishEnd, len(days)); err != nil {
+		return err
+	}
 	if err := app.Open(ctx); err != nil {
 		return err
 	}
-	_, err = fetchAll(ctx, app, fetchSelection{Workspace: c.Workspace, Source: c.Source, Query: c.Query,
-		Days: days, Limit: c.Limit, Force: c.Force})
+	if _, err = fetchAll(ctx, app, sel); err != nil {
+		return err
+	}
+	if c.Ingest {
+		_, err = ingest(ctx, app, workflow.IngestFilter{Workspace: c.Workspace, Source: c.Source})
+	}
 	return err
+}
+
+// publishWindow turns --publish-start/--publish-end into a window of whole
+// UTC days, end day included; zero times when they are not given.
+func publishWindow(start, end string, days int) (time.Time, time.Time, error) {
+	if start == "" {
+		if end != "" {
+			return time.Time{}, time.Time{}, errors.New("--publish-end needs --publish-start")
+		}
+		return time.Time{}, time.Time{}, nil
+	}
+	if days > 1 {
+		return time.Time{}, time.Time{}, errors.New("--publish-start cannot be combined with a --from/--to backfill: each backfill day is its own window")
+	}
+	first, err := parseDay("--publish-start", start)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	last := first
+	if end != "" {
+		if last, err = parseDay("--publish-end", end); err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+	}
+	if last.Before(first) {
+		return time.Time{}, time.Time{}, fmt.Errorf("--publish-end %s is before --publish-start %s", end, start)
+	}
+	return first, last.AddDate(0, 0, 1), nil
 }
 
 type fetchSelection struct {
 	Workspace, Source, Query string
 	Days                     []time.Time
+	Start, End               time.Time // a publish window overriding the day's, when set
 	Limit                    int
 	Force                    bool
 }
@@ -81,6 +122,9 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 					t := workflow.FetchTarget{Workspace: ws, SourceName: sname, Source: src, Query: qname,
 						Value: app.Config.queryValue(ws, sname, qname), DateID: dateID(day), Start: day, End: day.AddDate(0, 0, 1),
 						Limit: sel.Limit, Force: sel.Force}
+					if !sel.Start.IsZero() {
+						t.Start, t.End = sel.Start, sel.End
+					}
 					base := records
 					f.Progress = func(_ workflow.FetchTarget, r store.Run) { prog.update(base + r.Records) }
 					r, err := f.Fetch(ctx, t)
@@ -100,7 +144,7 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 							"date_id", t.DateID, "err", err)
 					default:
 						records += r.Records
-						app.printf("%s: %d records in %d pages%s%s\n", label, r.Records, r.Pages, reported(r), skipped(r))
+						app.printf("%s: %d records in %d pages%s%s\n", label, r.Records, r.Pages, reported(r), effort(r))
 					}
 				}
 			}
@@ -115,11 +159,25 @@ func fetchAll(ctx context.Context, app *App, sel fetchSelection) (int, error) {
 	return records, nil
 }
 
-func skipped(r store.Run) string {
-	if r.Skipped == 0 {
+// effort says what a fetch ran into, when it ran into anything.
+func effort(r store.Run) string {
+	var parts []string
+	if r.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d bad records skipped (see the log)", r.Skipped))
+	}
+	if r.Retries > 0 {
+		parts = append(parts, fmt.Sprintf("%d retries", r.Retries))
+	}
+	if r.RateLimitWaits > 0 {
+		parts = append(parts, fmt.Sprintf("%d rate-limit waits", r.RateLimitWaits))
+	}
+	if r.WindowsSplit > 0 {
+		parts = append(parts, fmt.Sprintf("%d windows split", r.WindowsSplit))
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d bad records skipped (see the log)", r.Skipped)
+	return "; " + strings.Join(parts, ", ")
 }
 
 func reported(r store.Run) string {
@@ -410,11 +468,16 @@ func runCounts(r store.Run) string {
 	switch r.Kind {
 	case store.RunFetch:
 		parts = append(parts, fmt.Sprintf("%d pages, %d records", r.Pages, r.Records))
-		if r.Skipped > 0 {
-			parts = append(parts, fmt.Sprintf("%d bad records skipped", r.Skipped))
-		}
 		if r.ReportedTotal >= 0 {
 			parts = append(parts, fmt.Sprintf("source reported %d", r.ReportedTotal))
+		}
+		for _, c := range []struct {
+			n    int
+			what string
+		}{{r.Skipped, "bad records skipped"}, {r.Retries, "retries"}, {r.RateLimitWaits, "rate-limit waits"}, {r.WindowsSplit, "windows split"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			}
 		}
 	case store.RunIngest:
 		parts = append(parts, fmt.Sprintf("%d pages, %d records, %d items, %d unreadable", r.Pages, r.Records, r.Items, r.FailedItems))
