@@ -91,9 +91,13 @@ func New(kind string, decode Options) (Source, error) {
 		return newJSONL(decode)
 	case "junkipedia":
 		return newJunkipedia(decode)
+	case "csv":
+		return newCSV(decode)
+	case "rss":
+		return newRSS(decode)
 	}
 	return nil, fmt.Errorf("%q: %w", kind, ErrUnknownKind)
 }
 
 // Kinds lists the source kinds New accepts.
-func Kinds() []string { return []string{"faker", "jsonl", "junkipedia"} }
+func Kinds() []string { return []string{"faker", "jsonl", "junkipedia", "csv", "rss"} }

@@ -352,15 +352,16 @@ func (c *Config) actionOptions() workflow.ActionOptions {
 	return workflow.ActionOptions{Languages: langs}
 }
 
-// fileKinds are the source kinds whose query values are file paths; a
-// relative one is relative to the config file, like data_dir.
-var fileKinds = map[string]bool{"jsonl": true, "csv": true}
+// fileKinds are the source kinds whose query values may be file paths; a
+// relative one is relative to the config file, like data_dir. URLs pass.
+var fileKinds = map[string]bool{"jsonl": true, "csv": true, "rss": true}
 
 // queryValue is a query's value as its source should see it.
 func (c *Config) queryValue(workspace, source, query string) string {
 	sc := c.Workspaces[workspace].Sources[source]
 	v := sc.Queries[query]
-	if fileKinds[sc.Kind] && c.File != "" && !filepath.IsAbs(v) {
+	isURL := strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")
+	if fileKinds[sc.Kind] && c.File != "" && !isURL && !filepath.IsAbs(v) {
 		return filepath.Join(filepath.Dir(c.File), v)
 	}
 	return v
