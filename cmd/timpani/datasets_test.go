@@ -18,6 +18,7 @@ import (
 // with the real binary: every post becomes an item, and every item ends
 // completed with its language, keywords and vector.
 func TestSharedDatasetsThroughTheMeedanWorkflow(t *testing.T) {
+	t.Parallel() // real processes in their own folder
 	shared, err := filepath.Abs("../../../shared/datasets")
 	if err != nil {
 		t.Fatal(err)

@@ -250,6 +250,7 @@ func waitFor(tb testing.TB, p *proc, cond func() bool) bool {
 }
 
 func TestKilledFetchAndRunFinishExactlyOnce(t *testing.T) {
+	t.Parallel() // a real process in its own folder: overlaps the other slow tests
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "timpani.toml"), []byte(bigConfig), 0o644)
 	db := openData(t, dir)
@@ -316,6 +317,7 @@ func TestKilledFetchAndRunFinishExactlyOnce(t *testing.T) {
 }
 
 func TestTwoRunProcessesAtOnceNeverProcessAnItemTwice(t *testing.T) {
+	t.Parallel() // a real process in its own folder: overlaps the other slow tests
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "timpani.toml"), []byte(bigConfig), 0o644)
 	mustRunIn(t, dir, "fetch", "--date", "20240301")
