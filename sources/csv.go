@@ -136,8 +136,6 @@ const (
 	csvGuardSlack = 8 << 10
 	// A gzip reader kept open for the next page is closed after this long
 	// unused, or when more are kept (as in jsonl).
-	csvParkTTL   = time.Minute
-	csvMaxParked = 8
 	// A downloaded file is kept this long after its last page was read,
 	// and at most this many at once, so that its pages are one download.
 	csvBodyTTL       = 10 * time.Minute
@@ -169,19 +167,14 @@ type csvSource struct {
 
 	now    func() time.Time
 	mu     sync.Mutex
-	parked map[string]csvParked // gzip readers, by name and cursor
-	bodies map[string]csvBody   // downloaded files, by URL
+	park   readerPark[*csvReader] // gzip readers left open at a page's Next cursor
+	bodies map[string]csvBody     // downloaded files, by URL
 }
 
 // csvFilter is one column of skip_rows or keep_rows and its values.
 type csvFilter struct {
 	column string
 	values []string
-}
-
-type csvParked struct {
-	r     *csvReader
-	since time.Time
 }
 
 // csvBody is a downloaded file and its SHA-256 prefix, which the cursors of
@@ -217,6 +210,7 @@ func buildCSV(opts CSVOptions) (*csvSource, error) {
 		pageSize: opts.PageSize, window: opts.Window, lazyQuotes: opts.LazyQuotes,
 		maxRowBytes: opts.MaxRowBytes, now: time.Now,
 	}
+	s.park = readerPark[*csvReader]{now: func() time.Time { return s.now() }, close: func(r *csvReader) { r.in.close() }}
 
 	switch strings.ToLower(opts.IDFrom) {
 	case "", csvIDColumn:
@@ -552,7 +546,7 @@ func (s *csvSource) Fetch(ctx context.Context, q Query, cursor string) (Page, er
 	}
 	if len(page.Records) == s.pageSize && r.more() {
 		page.Next = csvCursor{off: r.off, line: r.line, bad: badCount, sum: r.in.sum}.String()
-		parked = s.park(name, page.Next, r)
+		parked = s.parkAt(name, page.Next, r)
 	}
 	for i, b := range bads {
 		if i == jsonlMaxProblems {
@@ -1183,35 +1177,13 @@ func (r *csvReader) readError(num int, err error) error {
 	return fmt.Errorf("corrupt gzip data at line %d: %w", num, err)
 }
 
-// park keeps a gzip reader open for the page at next, since reaching its
-// offset again would mean decompressing and parsing everything before it
-// (see jsonl's park). A plain file or a download seeks, so it is not kept.
-func (s *csvSource) park(name, next string, r *csvReader) bool {
+// parkAt keeps a gzip reader open for the page at next (see readerPark).
+// A plain file or a download seeks, so it is not kept.
+func (s *csvSource) parkAt(name, next string, r *csvReader) bool {
 	if !r.gz {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	s.expireParked(now)
-	if len(s.parked) >= csvMaxParked {
-		var oldest string
-		for k, p := range s.parked {
-			if oldest == "" || p.since.Before(s.parked[oldest].since) {
-				oldest = k
-			}
-		}
-		s.parked[oldest].r.in.close()
-		delete(s.parked, oldest)
-	}
-	if s.parked == nil {
-		s.parked = make(map[string]csvParked)
-	}
-	key := name + "\n" + next
-	if p, ok := s.parked[key]; ok {
-		p.r.in.close() // a concurrent fetch of the same page parked one already
-	}
-	s.parked[key] = csvParked{r: r, since: now}
+	s.park.put(name, next, r)
 	return true
 }
 
@@ -1221,31 +1193,13 @@ func (s *csvSource) unpark(name, cursor string) *csvReader {
 	if cursor == "" {
 		return nil
 	}
-	s.mu.Lock()
-	key := name + "\n" + cursor
-	p, ok := s.parked[key]
-	delete(s.parked, key)
-	s.expireParked(s.now())
-	s.mu.Unlock()
+	r, ok := s.park.take(name, cursor)
 	if !ok {
 		return nil
 	}
-	if p.r.in.f != nil {
-		info, err := os.Stat(name)
-		if err != nil || !os.SameFile(info, p.r.in.info) || info.Size() != p.r.in.info.Size() || !info.ModTime().Equal(p.r.in.info.ModTime()) {
-			p.r.in.close()
-			return nil
-		}
+	if r.in.f != nil && !unchanged(name, r.in.info) {
+		r.in.close()
+		return nil
 	}
-	return p.r
-}
-
-// expireParked closes the readers parked longer than csvParkTTL; s.mu is held.
-func (s *csvSource) expireParked(now time.Time) {
-	for k, p := range s.parked {
-		if now.Sub(p.since) > csvParkTTL {
-			p.r.in.close()
-			delete(s.parked, k)
-		}
-	}
+	return r
 }

@@ -395,9 +395,7 @@ func TestCSVParkedReaders(t *testing.T) {
 	path := writeJSONL(t, "p.csv.gz", content, true)
 	src := newTestCSV(t, CSVOptions{PageSize: 3})
 	parked := func() int {
-		src.mu.Lock()
-		defer src.mu.Unlock()
-		return len(src.parked)
+		return src.park.len()
 	}
 	q := Query{Name: "q", Value: path}
 	p1, err := src.Fetch(t.Context(), q, "")
@@ -432,16 +430,16 @@ func TestCSVParkedReaders(t *testing.T) {
 
 	now := time.Now()
 	src.now = func() time.Time { return now }
-	for i := range csvMaxParked + 3 {
+	for i := range parkMax + 3 {
 		other := writeJSONL(t, fmt.Sprintf("f%d.csv", i), content, true)
 		if _, err := src.Fetch(t.Context(), Query{Value: other}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if parked() != csvMaxParked {
-		t.Errorf("%d parked; want at most %d", parked(), csvMaxParked)
+	if parked() != parkMax {
+		t.Errorf("%d parked; want at most %d", parked(), parkMax)
 	}
-	now = now.Add(csvParkTTL + time.Second)
+	now = now.Add(parkTTL + time.Second)
 	if _, err := src.Fetch(t.Context(), q, ""); err != nil || parked() != 1 {
 		t.Errorf("after the TTL: %v, %d parked; want only the newest", err, parked())
 	}

@@ -29,7 +29,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -105,10 +104,6 @@ const (
 	// jsonlBufSize is the read buffer; most lines fit in it whole and are
 	// then not copied until they become records.
 	jsonlBufSize = 64 << 10
-	// A gzip reader kept open for the next page is closed after this long
-	// unused, or when more are kept.
-	jsonlParkTTL   = time.Minute
-	jsonlMaxParked = 8
 	// The range of times a unix number may give: years 1 to 9999.
 	jsonlMinUnix = -62135596800
 	jsonlMaxUnix = 253402300799
@@ -136,15 +131,8 @@ type jsonl struct {
 	maxLineBytes int
 	maxBadLines  int
 
-	now    func() time.Time
-	mu     sync.Mutex
-	parked map[string]jsonlParked // by path and cursor
-}
-
-// jsonlParked is a gzip reader left open at a page's Next cursor.
-type jsonlParked struct {
-	lr    *jsonlReader
-	since time.Time
+	now  func() time.Time
+	park readerPark[*jsonlReader] // gzip readers left open at a page's Next cursor
 }
 
 // jsonlField is a configured path: name as written, for messages and
@@ -185,6 +173,7 @@ func buildJSONL(opts JSONLOptions) (*jsonl, error) {
 	}
 
 	s := &jsonl{pageSize: opts.PageSize, window: opts.Window, maxLineBytes: opts.MaxLineBytes, now: time.Now}
+	s.park = readerPark[*jsonlReader]{now: func() time.Time { return s.now() }, close: func(lr *jsonlReader) { lr.f.Close() }}
 
 	switch strings.ToLower(opts.IDFrom) {
 	case "", jsonlIDField:
@@ -409,7 +398,7 @@ func (s *jsonl) Fetch(ctx context.Context, q Query, cursor string) (Page, error)
 	}
 	if len(page.Records) == s.pageSize && lr.more() {
 		page.Next = jsonlCursor{off: lr.off, line: lr.line, bad: badCount}.String()
-		parked = s.park(path, page.Next, lr)
+		parked = s.parkAt(path, page.Next, lr)
 	}
 	for i, b := range bads {
 		if i == jsonlMaxProblems {
@@ -471,39 +460,15 @@ func (s *jsonl) record(data []byte, num int, q Query) (Record, string) {
 	return Record{ID: id, Data: bytes.Clone(data)}, ""
 }
 
-// park keeps a gzip reader open for the page at next, since reaching its
-// offset again would mean decompressing everything before it: without this,
-// reading a gzipped file page by page would take time quadratic in its size.
-// At most jsonlMaxParked readers stay open, each for jsonlParkTTL unused.
-func (s *jsonl) park(path, next string, lr *jsonlReader) bool {
+// park keeps a gzip reader open for the page at next (see readerPark).
+func (s *jsonl) parkAt(path, next string, lr *jsonlReader) bool {
 	if !lr.gz {
 		return false // a plain file seeks
 	}
 	if cap(lr.buf) > 1<<20 {
 		lr.buf = nil // don't hold on to one long line's buffer
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	s.expire(now)
-	if len(s.parked) >= jsonlMaxParked {
-		var oldest string
-		for k, p := range s.parked {
-			if oldest == "" || p.since.Before(s.parked[oldest].since) {
-				oldest = k
-			}
-		}
-		s.parked[oldest].lr.f.Close()
-		delete(s.parked, oldest)
-	}
-	if s.parked == nil {
-		s.parked = make(map[string]jsonlParked)
-	}
-	key := path + "\n" + next
-	if p, ok := s.parked[key]; ok {
-		p.lr.f.Close() // a concurrent fetch of the same page parked one already
-	}
-	s.parked[key] = jsonlParked{lr: lr, since: now}
+	s.park.put(path, next, lr)
 	return true
 }
 
@@ -513,31 +478,15 @@ func (s *jsonl) unpark(path, cursor string) *jsonlReader {
 	if cursor == "" {
 		return nil
 	}
-	s.mu.Lock()
-	key := path + "\n" + cursor
-	p, ok := s.parked[key]
-	delete(s.parked, key)
-	s.expire(s.now())
-	s.mu.Unlock()
+	lr, ok := s.park.take(path, cursor)
 	if !ok {
 		return nil
 	}
-	info, err := os.Stat(path)
-	if err != nil || !os.SameFile(info, p.lr.info) || info.Size() != p.lr.info.Size() || !info.ModTime().Equal(p.lr.info.ModTime()) {
-		p.lr.f.Close()
+	if !unchanged(path, lr.info) {
+		lr.f.Close()
 		return nil
 	}
-	return p.lr
-}
-
-// expire closes the readers parked longer than jsonlParkTTL; s.mu is held.
-func (s *jsonl) expire(now time.Time) {
-	for k, p := range s.parked {
-		if now.Sub(p.since) > jsonlParkTTL {
-			p.lr.f.Close()
-			delete(s.parked, k)
-		}
-	}
+	return lr
 }
 
 // recordID reads the id at id_field, or says why it cannot.

@@ -415,9 +415,7 @@ func TestJSONLParkedReaders(t *testing.T) {
 	path := writeJSONL(t, "p.jsonl.gz", content, true)
 	src := newTestJSONL(t, JSONLOptions{PageSize: 3}).(*jsonl)
 	parked := func() int {
-		src.mu.Lock()
-		defer src.mu.Unlock()
-		return len(src.parked)
+		return src.park.len()
 	}
 	q := Query{Name: "q", Value: path}
 
@@ -454,19 +452,19 @@ func TestJSONLParkedReaders(t *testing.T) {
 		t.Errorf("page of the replaced file = %q, %v; want it to start at s03", recordIDs(p2.Records), err)
 	}
 
-	// Unused readers expire; no more than jsonlMaxParked are kept.
+	// Unused readers expire; no more than parkMax are kept.
 	now := time.Now()
 	src.now = func() time.Time { return now }
-	for i := range jsonlMaxParked + 3 {
+	for i := range parkMax + 3 {
 		other := writeJSONL(t, fmt.Sprintf("f%d.jsonl.gz", i), content, true)
 		if _, err := src.Fetch(t.Context(), Query{Value: other}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if parked() != jsonlMaxParked {
-		t.Errorf("%d parked; want at most %d", parked(), jsonlMaxParked)
+	if parked() != parkMax {
+		t.Errorf("%d parked; want at most %d", parked(), parkMax)
 	}
-	now = now.Add(jsonlParkTTL + time.Second)
+	now = now.Add(parkTTL + time.Second)
 	if _, err := src.Fetch(t.Context(), q, ""); err != nil || parked() != 1 {
 		t.Errorf("after the TTL: %v, %d parked; want only the newest", err, parked())
 	}
