@@ -260,24 +260,6 @@ func (db *DB) LeaseOwners(ctx context.Context) ([]string, error) {
 	return owners, nil
 }
 
-// SetText stores an item's normalised text.
-func (tx *Tx) SetText(ctx context.Context, id int64, text string) error {
-	_, err := tx.exec(ctx, `UPDATE items SET text = ? WHERE id = ?`, text, id)
-	if err != nil {
-		return fmt.Errorf("set text of item %d: %w", id, err)
-	}
-	return nil
-}
-
-// SetLanguage stores an item's language and the identifier's confidence.
-func (tx *Tx) SetLanguage(ctx context.Context, id int64, lang string, score float64) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE items SET language = ?, language_score = ? WHERE id = ?`, lang, score, id)
-	if err != nil {
-		return fmt.Errorf("set language of item %d: %w", id, err)
-	}
-	return nil
-}
-
 // Retry sends failed items of workspace back to the state they failed from
 // (all of them when ids is empty) and returns how many moved. Items that
 // failed on arrival (an unreadable record) have nowhere to go back to and

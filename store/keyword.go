@@ -12,15 +12,6 @@ type Keyword struct {
 	Occurrences int     `db:"occurrences" json:"occurrences"`
 }
 
-// AddKeywords attaches kws from model to an item; see AddKeywordsMany.
-func (tx *Tx) AddKeywords(ctx context.Context, it Item, model string, kws []Keyword) error {
-	rows := make([]KeywordRow, len(kws))
-	for i, k := range kws {
-		rows[i] = KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: model, Keyword: k}
-	}
-	return tx.AddKeywordsMany(ctx, rows)
-}
-
 // Keywords returns the keywords attached to an item.
 func (db *DB) Keywords(ctx context.Context, itemID int64) ([]Keyword, error) {
 	var kws []Keyword
@@ -60,7 +51,7 @@ type KeywordRow struct {
 	Keyword
 }
 
-// AddKeywordsMany is AddKeywords for many items at once, a hundred rows
+// AddKeywordsMany attaches keywords to items, a hundred rows
 // per statement, with the keywords' daily counts. Keywords are attached
 // once: the workflow writes a step's results only with the transition that
 // completes it, so attaching one again is an error (ErrConflict), not a

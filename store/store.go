@@ -30,7 +30,6 @@ var SchemaVersion = latestMigration()
 // DB is an open timpani database.
 type DB struct {
 	x     *sqlx.DB
-	path  string
 	stmts sync.Map // query text -> *sqlx.Stmt, prepared once per DB
 	// writeMu queues this process's writers in Go: SQLite's busy handler
 	// would otherwise make them poll for the lock with sleeps.
@@ -68,7 +67,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	// lets the viewer answer while a run commits.
 	x.SetMaxOpenConns(8)
 	x.SetConnMaxIdleTime(time.Minute)
-	db := &DB{x: x, path: path, Now: time.Now}
+	db := &DB{x: x, Now: time.Now}
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -90,9 +89,6 @@ func (db *DB) Close() error {
 	})
 	return db.x.Close()
 }
-
-// Path is the file the database lives in.
-func (db *DB) Path() string { return db.path }
 
 // Tx is a write transaction. Its methods are the only way rows change.
 type Tx struct {

@@ -253,9 +253,12 @@ func TestKeywordsAreAttachedOnceAndCountedPerDay(t *testing.T) {
 	id := seed(t, db, "ws", 1)[0]
 	it, _ := db.Item(ctx, id)
 	it.PublishedAt = store.T(time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC))
-	kws := []store.Keyword{{Text: "#a", Score: 1}, {Text: "#b", Score: 1, Occurrences: 2}, {Text: "#a", Score: 1}}
-	update(t, db, func(tx *store.Tx) error { return tx.AddKeywords(ctx, it, "hashtags", kws) })
-	err := db.Update(ctx, func(tx *store.Tx) error { return tx.AddKeywords(ctx, it, "hashtags", kws) })
+	var kws []store.KeywordRow
+	for _, k := range []store.Keyword{{Text: "#a", Score: 1}, {Text: "#b", Score: 1, Occurrences: 2}, {Text: "#a", Score: 1}} {
+		kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: "hashtags", Keyword: k})
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.AddKeywordsMany(ctx, kws) })
+	err := db.Update(ctx, func(tx *store.Tx) error { return tx.AddKeywordsMany(ctx, kws) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("attaching the same keywords again: err = %v; want ErrConflict", err)
 	}

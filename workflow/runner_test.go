@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/workflow/lexembed"
 )
 
 func TestEveryLegalAndIllegalTransition(t *testing.T) {
@@ -293,8 +295,22 @@ func TestBuiltinDemoWorkflowStoresHashtags(t *testing.T) {
 		t.Errorf("hashtags = %+v; want #tag0..#tag6 on ~7 items each", top)
 	}
 	it, _ := db.Item(t.Context(), 3)
-	if it.Text != "post 2 #tag2" {
-		t.Errorf("normalised text = %q", it.Text)
+	if it.Text != "post 2 #tag2" || it.Language == "" {
+		t.Errorf("normalised text = %q, language %q", it.Text, it.Language)
+	}
+	v, err := db.Vector(t.Context(), 3, lexembed.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var norm float64
+	for _, x := range v.Data {
+		norm += float64(x) * float64(x)
+	}
+	if len(v.Data) != lexembed.Dim || math.Abs(norm-1) > 1e-5 {
+		t.Errorf("stored vector: %d dims, squared norm %v; want %d, 1", len(v.Data), norm, lexembed.Dim)
+	}
+	if _, err := db.Vector(t.Context(), 3, "other-model"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("vector of another model: err = %v; want ErrNotFound", err)
 	}
 }
 
