@@ -185,16 +185,6 @@ type csvBody struct {
 	since time.Time
 }
 
-func newCSV(decode Options) (Source, error) {
-	var opts CSVOptions
-	if decode != nil {
-		if err := decode(&opts); err != nil {
-			return nil, fmt.Errorf("csv options: %w", err)
-		}
-	}
-	return buildCSV(opts)
-}
-
 func buildCSV(opts CSVOptions) (*csvSource, error) {
 	var errs []error
 	bad := func(format string, args ...any) {

@@ -24,12 +24,12 @@ import (
 // newTestCSV builds a csv source through its constructor, as New will.
 func newTestCSV(tb testing.TB, opts CSVOptions) *csvSource {
 	tb.Helper()
-	src, err := newCSV(func(v any) error {
+	src, err := New("csv", func(v any) error {
 		*v.(*CSVOptions) = opts
 		return nil
 	})
 	if err != nil {
-		tb.Fatalf("newCSV(%+v) = %v", opts, err)
+		tb.Fatalf("New(csv, %+v) = %v", opts, err)
 	}
 	return src.(*csvSource)
 }
@@ -55,12 +55,12 @@ func TestCSVKind(t *testing.T) {
 	if got := newTestCSV(t, CSVOptions{}).Kind(); got != "csv" {
 		t.Errorf("Kind() = %q; want csv", got)
 	}
-	if _, err := newCSV(nil); err != nil {
-		t.Errorf("newCSV(nil) = %v", err)
+	if _, err := New("csv", nil); err != nil {
+		t.Errorf("New(csv, nil) = %v", err)
 	}
 	bad := errors.New("page_size: not an integer")
-	if _, err := newCSV(func(any) error { return bad }); !errors.Is(err, bad) {
-		t.Errorf("newCSV(failing decode) = %v; want it to wrap %v", err, bad)
+	if _, err := New("csv", func(any) error { return bad }); !errors.Is(err, bad) {
+		t.Errorf("New(csv, failing decode) = %v; want it to wrap %v", err, bad)
 	}
 }
 

@@ -99,16 +99,6 @@ type fakerTopic struct {
 	cum      []float64    // cumulative weights for picking a version
 }
 
-func newFaker(decode Options) (Source, error) {
-	var opts FakerOptions
-	if decode != nil {
-		if err := decode(&opts); err != nil {
-			return nil, fmt.Errorf("faker options: %w", err)
-		}
-	}
-	return buildFaker(opts)
-}
-
 // FakerLanguages lists the language codes the faker writes, in its order.
 func FakerLanguages() []string {
 	codes := make([]string, len(fakerLangs))

@@ -142,16 +142,6 @@ type jsonlField struct {
 	path []string
 }
 
-func newJSONL(decode Options) (Source, error) {
-	var opts JSONLOptions
-	if decode != nil {
-		if err := decode(&opts); err != nil {
-			return nil, fmt.Errorf("jsonl options: %w", err)
-		}
-	}
-	return buildJSONL(opts)
-}
-
 func buildJSONL(opts JSONLOptions) (*jsonl, error) {
 	var errs []error
 	bad := func(format string, args ...any) {

@@ -140,16 +140,6 @@ type junkipedia struct {
 	slots map[string]time.Time // per host: when its next request may start
 }
 
-func newJunkipedia(decode Options) (Source, error) {
-	var opts JunkipediaOptions
-	if decode != nil {
-		if err := decode(&opts); err != nil {
-			return nil, fmt.Errorf("junkipedia options: %w", err)
-		}
-	}
-	return buildJunkipedia(opts)
-}
-
 func buildJunkipedia(opts JunkipediaOptions) (*junkipedia, error) {
 	var errs []error
 	bad := func(format string, args ...any) {

@@ -71,12 +71,12 @@ func newTestJunkipedia(tb testing.TB, fake *fakeJunkipedia, opts JunkipediaOptio
 	if opts.RequestsPerSecond == 0 {
 		opts.RequestsPerSecond = 1e12 // an interval under 1ns: no limit
 	}
-	src, err := newJunkipedia(func(v any) error {
+	src, err := New("junkipedia", func(v any) error {
 		*v.(*JunkipediaOptions) = opts
 		return nil
 	})
 	if err != nil {
-		tb.Fatalf("newJunkipedia(%+v) = %v", opts, err)
+		tb.Fatalf("New(junkipedia, %+v) = %v", opts, err)
 	}
 	s := src.(*junkipedia)
 	clock := &junkipediaTestClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -260,8 +260,8 @@ func TestJunkipediaOptions(t *testing.T) {
 	}
 
 	decodeErr := errors.New("toml: bad type")
-	if _, err := newJunkipedia(func(any) error { return decodeErr }); !errors.Is(err, decodeErr) {
-		t.Errorf("newJunkipedia(failing decode) = %v; want it wrapped", err)
+	if _, err := New("junkipedia", func(any) error { return decodeErr }); !errors.Is(err, decodeErr) {
+		t.Errorf("New(junkipedia, failing decode) = %v; want it wrapped", err)
 	}
 }
 

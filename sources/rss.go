@@ -135,16 +135,6 @@ type rssCached struct {
 	since              time.Time
 }
 
-func newRSS(decode Options) (Source, error) {
-	var opts RSSOptions
-	if decode != nil {
-		if err := decode(&opts); err != nil {
-			return nil, fmt.Errorf("rss options: %w", err)
-		}
-	}
-	return buildRSS(opts)
-}
-
 func buildRSS(opts RSSOptions) (*rss, error) {
 	var errs []error
 	bad := func(format string, args ...any) {

@@ -28,12 +28,12 @@ import (
 // with waits between attempts recorded instead of slept.
 func newTestRSS(tb testing.TB, opts RSSOptions) (*rss, *rssWaits) {
 	tb.Helper()
-	src, err := newRSS(func(v any) error {
+	src, err := New("rss", func(v any) error {
 		*v.(*RSSOptions) = opts
 		return nil
 	})
 	if err != nil {
-		tb.Fatalf("newRSS(%+v) = %v", opts, err)
+		tb.Fatalf("New(rss, %+v) = %v", opts, err)
 	}
 	s := src.(*rss)
 	w := &rssWaits{}
@@ -127,12 +127,12 @@ func TestRSSKind(t *testing.T) {
 	if s.Kind() != "rss" {
 		t.Errorf("Kind() = %q; want rss", s.Kind())
 	}
-	if _, err := newRSS(nil); err != nil {
-		t.Errorf("newRSS(nil) = %v", err)
+	if _, err := New("rss", nil); err != nil {
+		t.Errorf("New(rss, nil) = %v", err)
 	}
 	bad := errors.New("timeout: not a duration")
-	if _, err := newRSS(func(any) error { return bad }); !errors.Is(err, bad) {
-		t.Errorf("newRSS(failing decode) = %v; want it to wrap %v", err, bad)
+	if _, err := New("rss", func(any) error { return bad }); !errors.Is(err, bad) {
+		t.Errorf("New(rss, failing decode) = %v; want it to wrap %v", err, bad)
 	}
 }
 

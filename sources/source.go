@@ -86,17 +86,32 @@ type Options func(v any) error
 func New(kind string, decode Options) (Source, error) {
 	switch kind {
 	case "faker":
-		return newFaker(decode)
+		return build("faker", decode, buildFaker)
 	case "jsonl":
-		return newJSONL(decode)
+		return build("jsonl", decode, buildJSONL)
 	case "junkipedia":
-		return newJunkipedia(decode)
+		return build("junkipedia", decode, buildJunkipedia)
 	case "csv":
-		return newCSV(decode)
+		return build("csv", decode, buildCSV)
 	case "rss":
-		return newRSS(decode)
+		return build("rss", decode, buildRSS)
 	}
 	return nil, fmt.Errorf("%q: %w", kind, ErrUnknownKind)
+}
+
+// build decodes a kind's options and builds the source from them.
+func build[O any, S Source](kind string, decode Options, b func(O) (S, error)) (Source, error) {
+	var opts O
+	if decode != nil {
+		if err := decode(&opts); err != nil {
+			return nil, fmt.Errorf("%s options: %w", kind, err)
+		}
+	}
+	s, err := b(opts)
+	if err != nil {
+		return nil, err // not s: a nil pointer in an interface is not nil
+	}
+	return s, nil
 }
 
 // Kinds lists the source kinds New accepts.
