@@ -127,19 +127,8 @@ func TestCSVOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := buildCSV(tt.opts)
-			if tt.wantErr != nil {
-				if err == nil {
-					t.Fatalf("buildCSV(%+v) = nil error; want %q", tt.opts, tt.wantErr)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("buildCSV(%+v) = %q; want it to contain %q", tt.opts, err, w)
-					}
-				}
+			if wantBuildErr(t, fmt.Sprintf("buildCSV(%+v)", tt.opts), err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("buildCSV(%+v) = %v", tt.opts, err)
 			}
 			if msg := tt.check(s); msg != "" {
 				t.Errorf("buildCSV(%+v) = %s", tt.opts, msg)

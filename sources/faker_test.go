@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -121,19 +122,8 @@ func TestFakerOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := buildFaker(tt.opts)
-			if tt.wantErr != nil {
-				if err == nil {
-					t.Fatalf("buildFaker(%+v) = nil error; want %q", tt.opts, tt.wantErr)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("buildFaker(%+v) = %q; want it to contain %q", tt.opts, err, w)
-					}
-				}
+			if wantBuildErr(t, fmt.Sprintf("buildFaker(%+v)", tt.opts), err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("buildFaker(%+v) = %v", tt.opts, err)
 			}
 			if f.seed != tt.want.seed || f.itemsPerDay != tt.want.itemsPerDay || f.pageSize != tt.want.pageSize {
 				t.Errorf("buildFaker(%+v) = seed %d, items %d, page %d; want %d, %d, %d", tt.opts,

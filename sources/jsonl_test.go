@@ -190,19 +190,8 @@ func TestJSONLOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := buildJSONL(tt.opts)
-			if tt.wantErr != nil {
-				if err == nil {
-					t.Fatalf("buildJSONL(%+v) = nil error; want %q", tt.opts, tt.wantErr)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("buildJSONL(%+v) = %q; want it to contain %q", tt.opts, err, w)
-					}
-				}
+			if wantBuildErr(t, fmt.Sprintf("buildJSONL(%+v)", tt.opts), err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("buildJSONL(%+v) = %v", tt.opts, err)
 			}
 			if msg := tt.check(s); msg != "" {
 				t.Errorf("buildJSONL(%+v) = %s", tt.opts, msg)

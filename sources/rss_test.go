@@ -165,19 +165,8 @@ func TestRSSOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := buildRSS(tt.opts)
-			if tt.wantErr != nil {
-				if err == nil {
-					t.Fatalf("buildRSS(%+v) = nil error; want %q", tt.opts, tt.wantErr)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("buildRSS(%+v) = %q; want it to contain %q", tt.opts, err, w)
-					}
-				}
+			if wantBuildErr(t, fmt.Sprintf("buildRSS(%+v)", tt.opts), err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("buildRSS(%+v) = %v", tt.opts, err)
 			}
 			if msg := tt.check(s); msg != "" {
 				t.Errorf("buildRSS(%+v) = %s", tt.opts, msg)
