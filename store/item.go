@@ -110,7 +110,7 @@ func (tx *Tx) ReplaceItem(ctx context.Context, it *Item) (bool, error) {
 	}
 	_, err = tx.tx.ExecContext(ctx, `UPDATE items SET query = ?, date_id = ?, run_id = ?, page_id = ?,
 		raw_created_at = ?, raw_text = ?, text = ?, author = ?, published_at = ?, url = ?, language = ?,
-		language_score = NULL, workflow = ?, state = ?, attempts = 0, lease_owner = '', lease_until = NULL,
+		language_score = NULL, text_hash = NULL, workflow = ?, state = ?, attempts = 0, lease_owner = '', lease_until = NULL,
 		next_attempt_at = NULL, last_error = ?, failed_from = '', updated_at = ? WHERE id = ?`,
 		it.Query, it.DateID, it.RunID, it.PageID, it.RawCreatedAt, it.RawText, it.Text, it.Author,
 		it.PublishedAt, it.URL, it.Language, it.Workflow, it.State, it.LastError, T(tx.now), old.ID)
@@ -121,10 +121,13 @@ func (tx *Tx) ReplaceItem(ctx context.Context, it *Item) (bool, error) {
 	return true, tx.logEvent(ctx, Event{ItemID: old.ID, From: old.State, To: it.State, Error: "re-ingested"})
 }
 
-// deleteDerived removes what workflow steps wrote for an item, keeping the
-// daily keyword counts consistent. Cluster bookkeeping is the clustering
-// code's, which reads cluster_id before calling this.
+// deleteDerived removes what workflow steps wrote for an item: its place
+// in its cluster, its keywords and vectors, keeping the daily counts and
+// the cluster's bookkeeping consistent.
 func (tx *Tx) deleteDerived(ctx context.Context, itemID int64) error {
+	if err := tx.leaveCluster(ctx, itemID); err != nil {
+		return err
+	}
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE keyword_days SET items = items - 1
 		WHERE (workspace, model, keyword, day) IN (
 			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)

@@ -13,6 +13,7 @@ const (
 	RunFetch    = "fetch"
 	RunIngest   = "ingest"
 	RunWorkflow = "workflow"
+	RunExpire   = "expire"
 )
 
 // Run statuses.

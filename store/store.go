@@ -95,7 +95,21 @@ type Tx struct {
 	tx  *sqlx.Tx
 	db  *DB
 	now time.Time
+	// committed run after a successful commit, in order, and rolledBack
+	// after a rollback, in reverse, still holding this process's write
+	// lock: in-memory state that mirrors the rows (the clustering index)
+	// stays in step with them.
+	committed  []func()
+	rolledBack []func()
 }
+
+// AfterCommit registers fn to run once the transaction has committed. It
+// never runs if the transaction rolls back.
+func (tx *Tx) AfterCommit(fn func()) { tx.committed = append(tx.committed, fn) }
+
+// AfterRollback registers fn to run if the transaction rolls back, to undo
+// in-memory changes made in step with its rows.
+func (tx *Tx) AfterRollback(fn func()) { tx.rolledBack = append(tx.rolledBack, fn) }
 
 // Now is the time the transaction stamps on what it writes.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -110,11 +124,22 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() // no-op after Commit
-	if err := fn(&Tx{tx: tx, db: db, now: db.Now().UTC()}); err != nil {
+	t := &Tx{tx: tx, db: db, now: db.Now().UTC()}
+	undo := func() {
+		for i := len(t.rolledBack) - 1; i >= 0; i-- {
+			t.rolledBack[i]()
+		}
+	}
+	if err := fn(t); err != nil {
+		undo()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		undo()
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range t.committed {
+		f()
 	}
 	return nil
 }

@@ -15,10 +15,14 @@ type Vector struct {
 }
 
 // PutVector stores an item's vector for a model, replacing an earlier one
-// from the same model.
+// from the same model. A replaced vector is deleted and the new one gets a
+// new id, so indexes that follow vector ids and tombstones see the change.
 func (tx *Tx) PutVector(ctx context.Context, v Vector) error {
-	_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (item_id, model) DO UPDATE SET dim = excluded.dim, data = excluded.data, created_at = excluded.created_at`,
+	// Not REPLACE: its implicit delete would skip the tombstone trigger.
+	if _, err := tx.exec(ctx, `DELETE FROM vectors WHERE item_id = ? AND model = ?`, v.ItemID, v.Model); err != nil {
+		return fmt.Errorf("replace vector of item %d: %w", v.ItemID, err)
+	}
+	_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES (?, ?, ?, ?, ?)`,
 		v.ItemID, v.Model, len(v.Data), encodeVector(v.Data), T(tx.now))
 	if err != nil {
 		return fmt.Errorf("store vector of item %d: %w", v.ItemID, err)

@@ -1,0 +1,60 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/timpani-dev/timpani/store"
+)
+
+// An index that mirrors the vectors table follows it by vector id and by
+// tombstone seq: every way a vector goes must leave a tombstone, and a
+// replaced vector must come back under a new id.
+func TestEveryDeletedVectorLeavesATombstone(t *testing.T) {
+	db := mustOpen(t)
+	ids := seed(t, db, "ws", 3)
+	ctx := t.Context()
+	put := func(id int64, x float32) {
+		update(t, db, func(tx *store.Tx) error {
+			return tx.PutVector(ctx, store.Vector{ItemID: id, Model: "m", Data: []float32{x, 1 - x}})
+		})
+	}
+	for _, id := range ids {
+		put(id, 0.5)
+	}
+	var first []store.VectorRow
+	update(t, db, func(tx *store.Tx) error {
+		var err error
+		first, err = tx.VectorsSince(ctx, "ws", "m", 0, 0, 10)
+		return err
+	})
+	if len(first) != 3 {
+		t.Fatalf("%d vectors; want 3", len(first))
+	}
+	put(ids[0], 0.25) // replaced: a tombstone and a new id
+	update(t, db, func(tx *store.Tx) error {
+		_, err := tx.ExpireItems(ctx, "ws", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 1) // deletes the oldest item: ids[0]
+		return err
+	})
+	update(t, db, func(tx *store.Tx) error {
+		ts, err := tx.TombstonesSince(ctx, "m", 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(ts) != 2 || ts[0].ItemID != ids[0] || ts[1].ItemID != ids[0] || ts[0].Workspace.String != "ws" {
+			t.Errorf("tombstones = %+v; want two for item %d (replaced, then expired)", ts, ids[0])
+		}
+		newer, err := tx.VectorsSince(ctx, "ws", "m", first[2].ID, 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(newer) != 0 {
+			t.Errorf("vectors after the expiry = %+v; the replaced one went with its item", newer)
+		}
+		last, seq, err := tx.VectorMarks(ctx)
+		if last <= first[2].ID || seq != ts[1].Seq {
+			t.Errorf("marks = %d, %d; want a vector id past %d (never reused) and seq %d", last, seq, first[2].ID, ts[1].Seq)
+		}
+		return err
+	})
+}
