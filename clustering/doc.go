@@ -2,4 +2,41 @@
 // gonum, the nearest-neighbour index, cluster assignment and trend scores.
 // It does no I/O and no logging; the workflow package feeds it vectors and
 // stores what it decides.
+//
+// # The nearest-neighbour index
+//
+// Index finds the vectors most similar to a query by cosine similarity. It is
+// an HNSW graph (hierarchical navigable small world: layers of links, a greedy
+// descent through the sparse upper layers, then a beam search of EfSearch
+// candidates on layer 0) with these choices, made to hold a million
+// 768-dimensional vectors in about 1.1 KB each:
+//
+//   - Each vector is stored as an int8 code: scaled so that its largest
+//     |component| is 127, rounded. Scores are the cosines of codes, computed
+//     exactly with integer arithmetic, so a vector scores exactly 1 with any
+//     copy of itself. Other scores differ from the float64 cosine of the
+//     original vectors by about 0.001 and by at most 0.005 in the tests
+//     (real posts and random vectors).
+//   - The graph is built and searched with sketches: the sign bits of the
+//     code after a fixed pseudo-random rotation (1024 bits up to 1024
+//     dimensions), compared by Hamming distance, which estimates the angle
+//     between the vectors with a standard error of about 0.035 in cosine.
+//     The candidates a search ends with are then scored exactly from their
+//     codes.
+//   - Identical codes share one graph node (the others are its aliases,
+//     found through a hash table of codes), so copies of a post are always
+//     found together.
+//   - Codes, sketches and links live in large chunked arrays without
+//     pointers; removed vectors stay in the graph as waypoints until they
+//     outnumber half the live ones, when the graph is rebuilt.
+//   - Every decision uses integer arithmetic and breaks ties by insertion
+//     order, so the same sequence of calls gives the same graph and results.
+//
+// Measured on this project's 2-core VM with the embeddings of the shared
+// datasets (56,224 posts indexed, 586 held out as queries; see
+// TestIndexRecallRealPosts), recall@10 against an exact float64 search is
+// 0.79 with EfSearch 64, 0.91 with 200 and 0.95 with the default 400, and
+// 0.99 for the neighbours scoring 0.7 or more from EfSearch 200 up. These
+// lexical embeddings are a hard case for any graph index: a post's tenth
+// nearest neighbour is barely more similar than its hundredth.
 package clustering
