@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/workflow/langid"
 	"github.com/timpani-dev/timpani/workflow/lexembed"
@@ -23,12 +24,20 @@ type ActionOptions struct {
 	// Languages narrows language identification per workspace; a workspace
 	// without an entry may get any supported language.
 	Languages map[string][]string
+	// DB and Indexes serve the cluster action; without Indexes it keeps
+	// an in-memory index per workspace.
+	DB      *store.DB
+	Indexes *Indexes
 }
 
 // Actions returns the actions built into timpani, by name. They run
 // in-process and need no service.
 func Actions(opt ActionOptions) map[string]Action {
+	if opt.Indexes == nil {
+		opt.Indexes = NewIndexes("", clustering.IndexOptions{}, nil)
+	}
 	return map[string]Action{
+		"cluster":   &clusterAction{db: opt.DB, indexes: opt.Indexes},
 		"noop":      ActionFunc(func(context.Context, store.Item) Result { return Result{} }),
 		"normalize": ActionFunc(normalize),
 		"language":  &languageAction{languages: opt.Languages, detectors: map[string]*langid.Detector{}},
@@ -135,6 +144,10 @@ func (embedAction) Apply(ctx context.Context, b Batch) []Result {
 		}
 		v := make([]float32, lexembed.Dim)
 		e.EmbedInto(v, textOf(it))
+		if clustering.IsZero(v) {
+			out[i] = Result{Err: fmt.Errorf("no text to embed: %w", ErrUnusable)}
+			continue
+		}
 		out[i] = Result{Vectors: []store.Vector{{Model: lexembed.Model, Data: v}}}
 	}
 	return out

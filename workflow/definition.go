@@ -69,16 +69,22 @@ func (d Definition) WithDefaults() Definition {
 // Builtins are the workflows every timpani knows; a config may add more or
 // replace these by name.
 func Builtins() map[string]Definition {
+	normalize := Step{State: "normalized", Action: "normalize"}
 	language := Step{State: "language_identified", Action: "language"}
 	keywords := Step{State: "keyworded", Action: "keywords"}
 	hashtags := Step{State: "hashtagged", Action: "hashtags"}
 	embed := Step{State: "vectorized", Action: "embed"}
+	cluster := Step{State: "clustered", Action: "cluster"}
 	return map[string]Definition{
 		"noop": {Name: "noop", Description: "moves every item straight to completed"},
-		"meedan": {Name: "meedan", Description: "the original's meedan workflow: language, YAKE keywords, hashtags, lexical embedding",
-			Steps: []Step{language, keywords, hashtags, embed}},
-		"demo": {Name: "demo", Description: "cleans each post's text, then runs the meedan workflow on it",
-			Steps: []Step{{State: "normalized", Action: "normalize"}, language, keywords, hashtags, embed}},
+		"default": {Name: "default", Description: "the original's default workflow: lexical embedding, similarity clustering",
+			Steps: []Step{embed, cluster}},
+		"meedan": {Name: "meedan", Description: "the original's meedan workflow: YAKE keywords, lexical embedding, clustering, hashtags",
+			Steps: []Step{keywords, embed, cluster, hashtags}},
+		"text-transform": {Name: "text-transform", Description: "like the original's TSE/AAPI workflows: clean the text, then embed and cluster it",
+			Steps: []Step{normalize, embed, cluster}},
+		"demo": {Name: "demo", Description: "cleans each post's text, identifies its language, then keywords, hashtags, embedding and clustering",
+			Steps: []Step{normalize, language, keywords, hashtags, embed, cluster}},
 		"hashtags": {Name: "hashtags", Description: "collects hashtags from the text as fetched",
 			Steps: []Step{hashtags}},
 	}
@@ -106,11 +112,29 @@ func (d Definition) Validate(actions map[string]Action) error {
 		if _, ok := actions[s.Action]; !ok {
 			errs = append(errs, fmt.Errorf("%s: unknown action %q (known: %s)", at, s.Action, strings.Join(slices.Sorted(maps.Keys(actions)), ", ")))
 		}
+		if s.Action == "cluster" && !slices.ContainsFunc(d.Steps[:i], func(e Step) bool { return e.Action == "embed" }) {
+			errs = append(errs, fmt.Errorf("%s: cluster needs an embed step before it", at))
+		}
+		if pc, ok := actions[s.Action].(ParamChecker); ok {
+			if err := pc.CheckParams(s.Params); err != nil {
+				for _, e := range unjoin(err) {
+					errs = append(errs, fmt.Errorf("%s: %w", at, e))
+				}
+			}
+		}
 		if s.Service != "" && s.Service != BuiltinService {
 			errs = append(errs, fmt.Errorf("%s: service %q: only the builtin service runs actions in this version", at, s.Service))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// unjoin splits an errors.Join into its errors, so each gets its prefix.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // States lists the states of d in order: ready, each step's state, completed.

@@ -144,6 +144,20 @@ func (l leg) batchSize() int {
 type batch struct {
 	leg   leg
 	items []store.Item
+	// For legs with a TxAction step: commit only after the batch claimed
+	// before it (prev closes), then let the next one go (close done).
+	prev <-chan struct{}
+	done chan struct{}
+}
+
+// ordered reports whether the leg's batches must commit in claim order.
+func (r *Runner) ordered(l leg) bool {
+	for _, s := range l.Steps {
+		if _, ok := r.actions[s.Action].(TxAction); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // RunUntilIdle processes the items of workspace through the named workflow
@@ -237,6 +251,8 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 	}
 	inflight := 0
 	var firstErr error
+	turn := make(chan struct{}) // the ordered batch that may commit next
+	close(turn)
 	wait := func() {
 		if err := <-done; err != nil && firstErr == nil {
 			firstErr = err
@@ -263,7 +279,12 @@ loop:
 			}
 			claimed = true
 			inflight++
-			work <- batch{leg: legs[i], items: items}
+			b := batch{leg: legs[i], items: items}
+			if r.ordered(legs[i]) {
+				b.prev, b.done = turn, make(chan struct{})
+				turn = b.done
+			}
+			work <- b
 		}
 		if claimed {
 			waitStart = time.Time{}
@@ -328,6 +349,9 @@ type outcome struct {
 // process computes one batch through its leg's steps and commits every
 // item's results and transitions in one transaction.
 func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Progress, mu *sync.Mutex) error {
+	if b.done != nil {
+		defer close(b.done)
+	}
 	items := slices.Clone(b.items)
 	outs := make([]outcome, len(items))
 	alive := make([]int, 0, len(items))
@@ -372,13 +396,19 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 		}
 		alive = next
 	}
+	if b.prev != nil {
+		select {
+		case <-b.prev:
+		case <-ctx.Done():
+		}
+	}
 	if ctx.Err() != nil {
 		return nil // shutting down: the leases are released, nothing is counted
 	}
 	var tally Progress
 	err := r.db.Update(ctx, func(tx *store.Tx) error {
 		tally = Progress{}
-		return r.commit(ctx, tx, def, b, outs, &tally)
+		return r.commit(ctx, tx, def, b, items, outs, &tally)
 	})
 	if err != nil {
 		return err
@@ -401,7 +431,7 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 // through the leg's states (to its end, to failed, or to a later retry),
 // checked against the workflow and applied as one compare-and-set per
 // item, then the keywords and vectors of the items that moved.
-func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, outs []outcome, tally *Progress) error {
+func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, items []store.Item, outs []outcome, tally *Progress) error {
 	l := b.leg
 	advs := make([]store.Advance, len(b.items))
 	for i, it := range b.items {
@@ -482,7 +512,41 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 			}
 		}
 	}
-	return tx.AddKeywordsMany(ctx, kws)
+	if err := tx.AddKeywordsMany(ctx, kws); err != nil {
+		return err
+	}
+	return r.applyTx(ctx, tx, b, items, outs, ok)
+}
+
+// applyTx runs the leg's TxAction steps on the items that moved past them,
+// in claim order, with the vectors earlier steps of the leg computed.
+func (r *Runner) applyTx(ctx context.Context, tx *store.Tx, b batch, items []store.Item, outs []outcome, moved map[int64]bool) error {
+	for k, step := range b.leg.Steps {
+		act, isTx := r.actions[step.Action].(TxAction)
+		if !isTx {
+			continue
+		}
+		in := Batch{Workspace: b.items[0].Workspace, Step: step}
+		var vecs [][]store.Vector
+		for i, it := range items {
+			if !moved[it.ID] || outs[i].passed <= k {
+				continue
+			}
+			in.Items = append(in.Items, it)
+			var vs []store.Vector
+			for _, res := range outs[i].results[:k] {
+				vs = append(vs, res.Vectors...)
+			}
+			vecs = append(vecs, vs)
+		}
+		if len(in.Items) == 0 {
+			continue
+		}
+		if err := act.ApplyTx(ctx, tx, in, vecs); err != nil {
+			return fmt.Errorf("step %s: %w", step.State, err)
+		}
+	}
+	return nil
 }
 
 // backoff is the delay before attempt n+1: exponential with ±25% jitter so
