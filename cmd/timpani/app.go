@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/sources"
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/store/raw"
@@ -33,6 +34,7 @@ type App struct {
 	db      *store.DB
 	archive *raw.Archive
 	owner   string
+	indexes *workflow.Indexes
 }
 
 // Open opens the data folder: the database (migrated) and the archive.
@@ -56,6 +58,7 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.db, a.archive, a.owner = db, arc, workflow.NewOwner()
+	a.indexes = workflow.NewIndexes(filepath.Join(a.Config.DataDir, "index"), clustering.IndexOptions{}, a.Log)
 	return nil
 }
 
@@ -73,10 +76,17 @@ func (a *App) Close() error {
 
 func (a *App) runner(progress func(workflow.Progress)) (*workflow.Runner, error) {
 	e := a.Config.Engine
-	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(a.Config.actionOptions()), workflow.Options{
+	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(a.actionOptions()), workflow.Options{
 		Owner: a.owner, Workers: e.Workers, LeaseSlack: time.Duration(e.LeaseSlack), Backoff: time.Duration(e.Backoff),
 		MaxBackoff: time.Duration(e.MaxBackoff), MaxWait: time.Duration(e.MaxWait), Log: a.Log, Progress: progress,
 	})
+}
+
+// actionOptions are the config's, plus the database and indexes.
+func (a *App) actionOptions() workflow.ActionOptions {
+	opt := a.Config.actionOptions()
+	opt.DB, opt.Indexes = a.db, a.indexes
+	return opt
 }
 
 func (a *App) ingester(progress func(workflow.IngestSummary)) *workflow.Ingester {

@@ -27,6 +27,9 @@ type CLI struct {
 	Run      RunCmd      `cmd:"" help:"Ingest what is new, then process every item through its workflow until idle."`
 	Status   StatusCmd   `cmd:"" help:"Item counts by workspace and state, recent runs and failures."`
 	Retry    RetryCmd    `cmd:"" help:"Send failed items back to the state they failed from."`
+	Expire   ExpireCmd   `cmd:"" help:"Delete items older than their workspace's retention, with everything derived from them."`
+	Clusters ClustersCmd `cmd:"" help:"Cluster maintenance and listing."`
+	Similar  SimilarCmd  `cmd:"" help:"Find items similar to a text."`
 	Workflow WorkflowCmd `cmd:"" help:"Inspect workflows."`
 	Models   ModelsCmd   `cmd:"" help:"The built-in models as HTTP services."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`

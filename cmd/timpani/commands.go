@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/workflow"
 )
@@ -315,6 +316,9 @@ func (c *RunCmd) Run(ctx context.Context, app *App) error {
 }
 
 func processAll(ctx context.Context, app *App, workspaces []string) error {
+	if err := expireAll(ctx, app, workspaces); err != nil {
+		return err
+	}
 	for _, ws := range workspaces {
 		var prog *progress
 		r, err := app.runner(func(p workflow.Progress) {
@@ -329,6 +333,13 @@ func processAll(ctx context.Context, app *App, workspaces []string) error {
 		p, err := r.RunUntilIdle(ctx, ws, app.Config.Workspaces[ws].Workflow)
 		if prog != nil {
 			prog.done()
+		}
+		// Whatever the run got through is worth keeping, even if it failed.
+		if serr := app.indexes.Save(context.WithoutCancel(ctx), app.db); serr != nil && err == nil {
+			err = serr
+		}
+		if err == nil {
+			_, err = workflow.UpdateTrends(ctx, app.db, ws, clustering.TrendOptions{})
 		}
 		if err != nil {
 			return fmt.Errorf("workspace %s: %w", ws, err)
@@ -614,6 +625,43 @@ func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 			}
 			fmt.Fprintf(app.Stdout, "\nTOP %s IN %s: %s\n", strings.ToUpper(model), ws, strings.Join(parts, ", "))
 		}
+		if err := printEmerging(ctx, app, ws); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printEmerging shows the fastest-growing clusters and hashtags of ws.
+func printEmerging(ctx context.Context, app *App, ws string) error {
+	rising, err := workflow.KeywordTrends(ctx, app.db, ws, workflow.HashtagModel, clustering.TrendOptions{}, 8)
+	if err != nil {
+		return err
+	}
+	if len(rising) > 0 {
+		parts := make([]string, len(rising))
+		for i, k := range rising {
+			parts[i] = fmt.Sprintf("%s (%d, trend %.1f)", k.Keyword, k.Recent, k.Trend)
+		}
+		fmt.Fprintf(app.Stdout, "\nEMERGING HASHTAGS IN %s: %s\n", ws, strings.Join(parts, ", "))
+	}
+	clusters, err := app.db.ListClusters(ctx, ws, store.ByTrend, 2, 5)
+	if err != nil {
+		return err
+	}
+	if len(clusters) == 0 || clusters[0].Trend <= 0 {
+		return nil
+	}
+	fmt.Fprintf(app.Stdout, "\nEMERGING CLUSTERS IN %s (timpani clusters list -w %s --sort trend):\n", ws, ws)
+	for _, c := range clusters {
+		if c.Trend <= 0 {
+			break
+		}
+		ex, err := app.db.Item(ctx, c.ExemplarItemID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "  trend %5.1f  %4d items  %s\n", c.Trend, c.Size, clip(textOf(ex), 90))
 	}
 	return nil
 }

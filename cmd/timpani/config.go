@@ -231,7 +231,10 @@ func (c *Config) Validate() error {
 			bad(key, "%v", err)
 		}
 		if err := defs[name].Validate(actions); err != nil {
-			bad(key, "%v", err)
+			// Validate reports every problem; each gets the key.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				bad(key, "%s", line)
+			}
 		}
 		for i, s := range c.Workflows[name].Steps {
 			if s.Service != "" && s.Service != workflow.BuiltinService {

@@ -107,6 +107,13 @@ api_key_env = "sk-live-1234"
 			"services.gpu.api_key_env",
 		}},
 		{"bad duration", "[engine]\nbackoff = \"soon\"\n", []string{`invalid duration "soon"`}},
+		{"bad cluster steps", `
+[workflows.near]
+steps = [{ state = "clustered", action = "cluster" }]
+[workflows.loose]
+steps = [{ state = "vectorized", action = "embed" }, { state = "clustered", action = "cluster", params = { threshold = 1.5, radius = 2 } }]
+`, []string{"workflows.near: step 1: cluster needs an embed step before it",
+			"workflows.loose: step 2: cluster: threshold 1.5 is not in [0, 1]"}},
 		{"bad option value", `
 [workspaces.demo]
 workflow = "demo"

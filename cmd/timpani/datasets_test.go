@@ -5,10 +5,11 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/timpani-dev/timpani/store"
 )
@@ -47,12 +48,7 @@ kind = "csv"
 queries = { ru_news = "` + csvPath + `" }
 options = { time_column = "ts", author_column = "author" }
 `
-	if err := os.WriteFile(filepath.Join(dir, "timpani.toml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRunIn(t, dir, "fetch", "--date", "20241231")
-	mustRunIn(t, dir, "run")
-	db := openData(t, dir)
+	db := fetchAndRun(t, dir, config)
 	runs, err := db.Runs(t.Context(), store.RunFilter{Kind: store.RunFetch})
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +72,22 @@ options = { time_column = "ts", author_column = "author" }
 	t.Logf("%d items; top keywords %v", items, top)
 }
 
-// writeCSVFromJSONL writes a dataset's rows as CSV (id, author, ts, text):
-// texts with commas, quotes and newlines make it a real test of the parser.
-func writeCSVFromJSONL(tb testing.TB, src, dst string) string {
+// fetchAndRun writes config into dir, fetches the datasets' day and runs
+// the binary until idle, and opens the result.
+func fetchAndRun(t *testing.T, dir, config string) *store.DB {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "timpani.toml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRunIn(t, dir, "fetch", "--date", "20241231")
+	mustRunIn(t, dir, "run")
+	return openData(t, dir)
+}
+
+// eachLine calls fn with each line of a gzipped JSON Lines file.
+func eachLine(tb testing.TB, path string, fn func(line []byte)) {
 	tb.Helper()
-	f, err := os.Open(src)
+	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -89,6 +96,20 @@ func writeCSVFromJSONL(tb testing.TB, src, dst string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		fn(sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// writeCSVFromJSONL writes a dataset's rows as CSV (id, author, ts, text):
+// texts with commas, quotes and newlines make it a real test of the parser.
+func writeCSVFromJSONL(tb testing.TB, src, dst string) string {
+	tb.Helper()
 	out, err := os.Create(dst)
 	if err != nil {
 		tb.Fatal(err)
@@ -96,18 +117,144 @@ func writeCSVFromJSONL(tb testing.TB, src, dst string) string {
 	defer out.Close()
 	w := csv.NewWriter(out)
 	w.Write([]string{"id", "author", "ts", "text"})
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
+	eachLine(tb, src, func(line []byte) {
 		var r struct{ ID, Author, TS, Text string }
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+		if err := json.Unmarshal(line, &r); err != nil {
 			tb.Fatal(err)
 		}
 		w.Write([]string{r.ID, r.Author, r.TS, r.Text})
-	}
+	})
 	w.Flush()
-	if err := errors.Join(sc.Err(), w.Error()); err != nil {
+	if err := w.Error(); err != nil {
 		tb.Fatal(err)
 	}
 	return dst
+}
+
+type telegramPost struct{ ID, Author, Text string }
+
+func readTelegram(tb testing.TB, path string) []telegramPost {
+	tb.Helper()
+	var out []telegramPost
+	eachLine(tb, path, func(line []byte) {
+		var p telegramPost
+		if err := json.Unmarshal(line, &p); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, p)
+	})
+	return out
+}
+
+// TestTelegramRepostsClusterTogether runs the Telegram news dataset through
+// the default workflow (embed, cluster) with the real binary: each of the
+// dataset's 629 exact-duplicate groups must land in one cluster, and it
+// reports how many cross-channel reposts (posts of different channels
+// sharing their first 60 characters) cluster together.
+func TestTelegramRepostsClusterTogether(t *testing.T) {
+	t.Parallel()
+	path, err := filepath.Abs("../../../shared/datasets/telegram_ru_news.jsonl.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared datasets not beside the checkout: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("clusters 22,099 posts")
+	}
+	dir := t.TempDir()
+	config := `
+[workspaces.news]
+workflow = "default"
+[workspaces.news.sources.telegram]
+kind = "jsonl"
+queries = { ru_news = "` + path + `" }
+options = { time_field = "ts", author_field = "author" }
+`
+	db := fetchAndRun(t, dir, config)
+	clusterOf, err := db.ItemClusters(t.Context(), "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := readTelegram(t, path)
+
+	// The README's exact duplicates are texts equal in their letters and
+	// digits: they may differ in spaces, punctuation and emoji.
+	byText := map[string][]telegramPost{}
+	for _, p := range posts {
+		if key := wordChars(p.Text); key != "" {
+			byText[key] = append(byText[key], p)
+		}
+	}
+	groups, split := 0, 0
+	for _, ps := range byText {
+		if len(ps) < 2 {
+			continue
+		}
+		groups++
+		cs := map[int64]bool{}
+		for _, p := range ps {
+			c, ok := clusterOf[p.ID]
+			if !ok {
+				t.Errorf("post %s is not clustered", p.ID)
+			}
+			cs[c] = true
+		}
+		if len(cs) != 1 {
+			split++
+		}
+	}
+	if groups != 629 || split != 0 {
+		t.Errorf("%d exact-duplicate groups, %d split across clusters; want 629, 0", groups, split)
+	}
+
+	// Cross-channel reposts: same first 60 characters, different channels.
+	byPrefix := map[string][]telegramPost{}
+	for _, p := range posts {
+		r := []rune(p.Text)
+		key := string(r[:min(60, len(r))])
+		byPrefix[key] = append(byPrefix[key], p)
+	}
+	var prefixGroups, together, pairs, pairsTogether int
+	for _, ps := range byPrefix {
+		channels := map[string]bool{}
+		for _, p := range ps {
+			channels[p.Author] = true
+		}
+		if len(channels) < 2 {
+			continue
+		}
+		prefixGroups++
+		cs := map[int64]bool{}
+		for i, p := range ps {
+			cs[clusterOf[p.ID]] = true
+			for _, q := range ps[i+1:] {
+				if p.Author != q.Author {
+					pairs++
+					if clusterOf[p.ID] == clusterOf[q.ID] {
+						pairsTogether++
+					}
+				}
+			}
+		}
+		if len(cs) == 1 {
+			together++
+		}
+	}
+	t.Logf("cross-channel reposts at the default threshold: %d of %d prefix groups wholly in one cluster (%.1f%%), %d of %d cross-channel pairs together (%.1f%%)",
+		together, prefixGroups, 100*float64(together)/float64(prefixGroups), pairsTogether, pairs, 100*float64(pairsTogether)/float64(pairs))
+	if prefixGroups < 800 || float64(pairsTogether) < 0.9*float64(pairs) {
+		t.Errorf("%d prefix groups, %d of %d pairs together; want over 800 groups and 90%% of pairs together", prefixGroups, pairsTogether, pairs)
+	}
+}
+
+// wordChars keeps the letters, digits and underscores of s.
+func wordChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' {
+			return r
+		}
+		return -1
+	}, s)
 }

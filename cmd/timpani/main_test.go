@@ -173,7 +173,7 @@ func TestInitWorkflowShowAndVersion(t *testing.T) {
 	out := mustRun(t, "workflow", "show")
 	for _, want := range []string{"stateDiagram-v2", "ready --> normalized: normalize", "normalized --> language_identified: language",
 		"language_identified --> keyworded: keywords", "keyworded --> hashtagged: hashtags", "hashtagged --> vectorized: embed",
-		"vectorized --> completed", "failed"} {
+		"clustered --> completed", "failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("workflow show lacks %q:\n%s", want, out)
 		}
@@ -314,6 +314,7 @@ func TestKilledFetchAndRunFinishExactlyOnce(t *testing.T) {
 			t.Errorf("edge %s->%s logged %d times; want exactly %d", e.From, e.To, e.Times, items)
 		}
 	}
+	checkClusters(t, dir, items)
 }
 
 func TestTwoRunProcessesAtOnceNeverProcessAnItemTwice(t *testing.T) {
@@ -340,9 +341,49 @@ func TestTwoRunProcessesAtOnceNeverProcessAnItemTwice(t *testing.T) {
 		total += r.Items
 	}
 	t.Logf("two runs made %d transitions between them (%v)", total, runs)
-	// demo has 5 steps: 6 transitions an item, from ready to completed.
-	if total != 6*items {
-		t.Errorf("the runs recorded %d transitions; want %d (6 per item, none twice)", total, 6*items)
+	// demo has 6 steps: 7 transitions an item, from ready to completed.
+	if total != 7*items {
+		t.Errorf("the runs recorded %d transitions; want %d (7 per item, none twice)", total, 7*items)
+	}
+	checkClusters(t, dir, items)
+}
+
+// checkClusters checks, straight from the file, that each of the items was
+// clustered exactly once: every item has a cluster, every cluster's size
+// and daily counts add up to its members, no add was counted twice (when
+// items is not -1: nothing was merged or expired), and identical texts
+// share one cluster.
+func checkClusters(t *testing.T, dir string, items int) {
+	t.Helper()
+	sqldb, err := sql.Open("sqlite", filepath.Join(dir, "data", "timpani.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqldb.Close()
+	for _, c := range []struct {
+		what  string
+		query string
+		want  int
+	}{
+		{"items without a cluster", `SELECT count(*) FROM items WHERE cluster_id IS NULL`, 0},
+		{"clusters whose size is not their member count", `SELECT count(*) FROM clusters c
+			WHERE size != (SELECT count(*) FROM items i WHERE i.cluster_id = c.id)`, 0},
+		{"clusters whose daily counts do not add up", `SELECT count(*) FROM clusters c
+			WHERE size != (SELECT coalesce(sum(items), 0) FROM cluster_days d WHERE d.cluster_id = c.id)`, 0},
+		{"adds counted, all time", `SELECT sum(added_total) FROM clusters`, items},
+		{"texts split across clusters", `SELECT count(*) FROM (SELECT text_hash FROM items
+			GROUP BY workspace, text_hash HAVING count(DISTINCT cluster_id) > 1)`, 0},
+	} {
+		var n sql.NullInt64
+		if err := sqldb.QueryRowContext(t.Context(), c.query).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if c.want == -1 {
+			continue
+		}
+		if int(n.Int64) != c.want {
+			t.Errorf("%s: %d; want %d", c.what, n.Int64, c.want)
+		}
 	}
 }
 
