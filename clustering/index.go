@@ -16,16 +16,16 @@ import (
 // IndexOptions tune an Index. Zero values mean the defaults.
 type IndexOptions struct {
 	M              int    // graph degree: links per node on the upper layers, twice that on layer 0 (default 16)
-	EfConstruction int    // candidates kept while linking a new vector (default 100)
-	EfSearch       int    // candidates kept while searching; Search uses max(EfSearch, k) (default 400)
-	ExactBelow     int    // below this many live vectors Search scans exactly (default 2000)
+	EfConstruction int    // candidates kept while linking a new vector (default 150)
+	EfSearch       int    // candidates kept while searching; Search uses max(EfSearch, k) (default 500)
+	ExactBelow     int    // below this many live vectors Search scans exactly (default 2000; 1: never)
 	Seed           uint64 // mixed into each id's level draw
 }
 
 const (
 	defaultM              = 16
-	defaultEfConstruction = 100
-	defaultEfSearch       = 400
+	defaultEfConstruction = 150
+	defaultEfSearch       = 500
 	defaultExactBelow     = 2000
 
 	maxM     = 256
@@ -595,16 +595,19 @@ func (x *Index) searchLayer(s *searcher, entry uint64, ef, l int, liveOnly bool)
 }
 
 // rebuild builds the graph anew from the live nodes, in their order, which
-// frees the memory of removed ones.
+// frees the memory of removed ones. The old chunks are dropped as they are
+// read, so memory does not double meanwhile.
 func (x *Index) rebuild() {
 	n, codes, nodes, dead := x.n, x.codes, x.nodes, x.dead
 	x.clear()
 	for i := range uint32(n) {
-		if dead[i>>6]>>(i&63)&1 == 1 {
-			continue
+		if dead[i>>6]>>(i&63)&1 == 0 {
+			copy(x.adder.q.code, codes.row(i))
+			x.insert(nodes.at(i).id)
 		}
-		copy(x.adder.q.code, codes.row(i))
-		x.insert(nodes.at(i).id)
+		if c := i >> chunkShift; i&(chunkRows-1) == chunkRows-1 || int(i) == n-1 {
+			codes.chunks[c], nodes.chunks[c] = nil, nil
+		}
 	}
 }
 

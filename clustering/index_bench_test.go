@@ -63,14 +63,15 @@ func BenchmarkIndexAdd(b *testing.B) {
 
 func BenchmarkIndexSearch(b *testing.B) {
 	for _, n := range benchSizes() {
-		bi := benchIndexes[n]
-		if bi == nil {
-			bi = buildBenchIndex(n)
-			benchIndexes[n] = bi
-		}
 		for _, ef := range []int{64, 200, defaultEfSearch} {
 			for _, minScore := range []float64{-1, 0.7} {
 				b.Run(fmt.Sprintf("n=%d/ef=%d/min=%g", n, ef, minScore), func(b *testing.B) {
+					bi := benchIndexes[n]
+					if bi == nil {
+						bi = buildBenchIndex(n)
+						benchIndexes[n] = bi
+						b.ResetTimer()
+					}
 					bi.x.opt.EfSearch = ef
 					defer func() { bi.x.opt.EfSearch = defaultEfSearch }()
 					i := 0

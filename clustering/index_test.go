@@ -82,8 +82,7 @@ func exactTop(base [][]float32, norms []float64, q []float32, k int) []Match {
 	return top
 }
 
-// recallAt returns the fraction of the exact top-k ids that got is missing,
-// inverted: |got ∩ want| / |want|.
+// recallAt returns how many of the ids in want are in got.
 func recallAt(got, want []Match) (hits int) {
 	for _, w := range want {
 		if slices.ContainsFunc(got, func(m Match) bool { return m.ID == w.ID }) {

@@ -218,11 +218,11 @@ func (r *rotation) sketch(dst []uint64, buf []int64, code []uint8) {
 		hadamard(buf)
 	}
 	for w := range dst {
-		var bits uint64
+		var word uint64
 		for i, x := range buf[64*w : 64*w+64] {
-			bits |= uint64(-x) >> 63 << i // 1 if x > 0, without a branch
+			word |= uint64(-x) >> 63 << i // 1 if x > 0, without a branch
 		}
-		dst[w] = bits
+		dst[w] = word
 	}
 }
 
