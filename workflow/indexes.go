@@ -44,7 +44,7 @@ type liveIndex struct {
 // searchEf is the search beam clustering uses unless told otherwise: the
 // index's default buys recall@10 of 0.95 for any query, but the cluster
 // step and similar only want neighbours above a threshold, which a beam
-// of 200 finds 99% of the time at half the cost (clustering/doc.go).
+// of 200 finds 98-99.5% of the time at half the cost (BENCHMARKS.md).
 const searchEf = 200
 
 // NewIndexes returns indexes saved under dir (none when dir is "").
