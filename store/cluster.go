@@ -345,7 +345,7 @@ func (tx *Tx) ClusterVectors(ctx context.Context, clusterID int64, model string)
 	return out, nil
 }
 
-// VectorTx is Vector inside a transaction.
+// Vector is DB.Vector inside the transaction, seeing its own writes.
 func (tx *Tx) Vector(ctx context.Context, itemID int64, model string) (Vector, error) {
 	var row struct {
 		Dim  int    `db:"dim"`

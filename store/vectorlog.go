@@ -140,7 +140,7 @@ func (tx *Tx) VectorMarks(ctx context.Context) (lastVector, lastTombstone int64,
 // DatabaseID names this database; files derived from it carry it.
 func (db *DB) DatabaseID(ctx context.Context) (string, error) { return db.Meta(ctx, "database_id") }
 
-// ItemTx is Item inside a transaction.
+// Item is DB.Item inside the transaction, seeing its own writes.
 func (tx *Tx) Item(ctx context.Context, id int64) (Item, error) {
 	var it Item
 	s, err := tx.stmt(ctx, `SELECT `+itemColumns+` FROM items WHERE id = ?`)
