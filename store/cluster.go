@@ -306,8 +306,16 @@ func (tx *Tx) AddClusterDays(ctx context.Context, days []ClusterDay) error {
 	if err != nil {
 		return fmt.Errorf("count cluster days: %w", err)
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM cluster_days WHERE items <= 0`); err != nil {
-		return fmt.Errorf("count cluster days: %w", err)
+	// Only a decrement can empty a day; look at just those rows, never
+	// scan the table (it has a row per cluster and day).
+	for _, d := range days {
+		if d.Items >= 0 {
+			continue
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM cluster_days WHERE cluster_id = ? AND day = ? AND items <= 0`,
+			d.ClusterID, d.Day); err != nil {
+			return fmt.Errorf("count cluster days: %w", err)
+		}
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ var (
 	// ErrConflict means a compare-and-set found the row changed underneath:
 	// another worker moved the item, or the lease was lost.
 	ErrConflict = errors.New("conflict")
+	// ErrInvalid means a filter or query asked for something malformed: an
+	// unknown sort order, an unparsable search.
+	ErrInvalid = errors.New("invalid request")
 )
 
 // notFound turns sql.ErrNoRows into ErrNotFound.

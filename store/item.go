@@ -85,6 +85,9 @@ func (tx *Tx) InsertItem(ctx context.Context, it *Item) (bool, error) {
 		return false, fmt.Errorf("insert item %s/%s/%s: %w", it.Workspace, it.Source, it.RawID, err)
 	}
 	it.CreatedAt, it.UpdatedAt = now, now
+	if err := tx.indexForSearch(ctx, []searchRow{{it.ID, it.RawText}}); err != nil {
+		return false, err
+	}
 	return true, tx.logEvent(ctx, Event{ItemID: it.ID, From: "", To: it.State, Error: it.LastError})
 }
 
@@ -117,6 +120,12 @@ func (tx *Tx) ReplaceItem(ctx context.Context, it *Item) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("replace item %d: %w", old.ID, err)
 	}
+	if _, err := tx.exec(ctx, `DELETE FROM item_search WHERE rowid = ?`, old.ID); err != nil {
+		return false, fmt.Errorf("unindex item %d: %w", old.ID, err)
+	}
+	if err := tx.indexForSearch(ctx, []searchRow{{old.ID, it.RawText}}); err != nil {
+		return false, err
+	}
 	it.ID = old.ID
 	return true, tx.logEvent(ctx, Event{ItemID: old.ID, From: old.State, To: it.State, Error: "re-ingested"})
 }
@@ -128,22 +137,19 @@ func (tx *Tx) deleteDerived(ctx context.Context, itemID int64) error {
 	if err := tx.leaveCluster(ctx, itemID); err != nil {
 		return err
 	}
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE keyword_days SET items = items - 1
-		WHERE (workspace, model, keyword, day) IN (
-			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
-			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`, itemID); err != nil {
-		return fmt.Errorf("uncount keywords of item %d: %w", itemID, err)
-	}
+	// Only the item's own keyword days can empty: delete just those, never
+	// scan the table (a row per keyword and day).
 	for _, q := range []string{
-		`DELETE FROM keyword_days WHERE items <= 0`,
+		`UPDATE keyword_days SET items = items - 1 WHERE (workspace, model, keyword, day) IN (
+			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
+			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`,
+		`DELETE FROM keyword_days WHERE items <= 0 AND (workspace, model, keyword, day) IN (
+			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
+			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`,
 		`DELETE FROM keywords WHERE item_id = ?`,
 		`DELETE FROM vectors WHERE item_id = ?`,
 	} {
-		args := []any{itemID}
-		if !strings.Contains(q, "?") {
-			args = nil
-		}
-		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, q, itemID); err != nil {
 			return fmt.Errorf("delete derived rows of item %d: %w", itemID, err)
 		}
 	}
@@ -442,6 +448,7 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) ([]bool, error) {
 	now := T(tx.now)
 	inserted := make([]bool, len(items))
 	var events []Event
+	var index []searchRow
 	offset := 0
 	err := chunks(items, 20, func(part []*Item, values string) error {
 		args := make([]any, 0, 20*len(part))
@@ -480,6 +487,7 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) ([]bool, error) {
 			it.ID, it.CreatedAt, it.UpdatedAt = r.ID, now, now
 			inserted[i] = true
 			events = append(events, Event{ItemID: r.ID, To: it.State, Error: it.LastError})
+			index = append(index, searchRow{r.ID, it.RawText})
 		}
 		offset += len(part)
 		return nil
@@ -487,5 +495,10 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("insert items: %w", err)
 	}
-	return inserted, tx.logEvents(ctx, events)
+	if err := tx.logEvents(ctx, events); err != nil {
+		return nil, err
+	}
+	// Last and all together: a statement on another table after rows went
+	// into item_search makes FTS5 write them out as a segment of their own.
+	return inserted, tx.indexForSearch(ctx, index)
 }

@@ -110,5 +110,67 @@ func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 	if err != nil {
 		return fmt.Errorf("count keywords: %w", err)
 	}
+	return tx.addKeywordTotals(ctx, unique)
+}
+
+// addKeywordTotals adds rows to the keywords' all-time totals, one upsert
+// per keyword of the batch.
+func (tx *Tx) addKeywordTotals(ctx context.Context, rows []KeywordRow) error {
+	type totalKey struct{ ws, model, kw string }
+	totals := map[totalKey]int{}
+	var order []totalKey
+	for _, r := range rows {
+		k := totalKey{r.Workspace, r.Model, r.Text}
+		if totals[k] == 0 {
+			order = append(order, k)
+		}
+		totals[k]++
+	}
+	err := chunks(order, 4, func(part []totalKey, values string) error {
+		args := make([]any, 0, 4*len(part))
+		for _, k := range part {
+			args = append(args, k.ws, k.model, k.kw, totals[k])
+		}
+		_, err := tx.exec(ctx, `INSERT INTO keyword_totals (workspace, model, keyword, items) VALUES `+values+`
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("total keywords: %w", err)
+	}
 	return nil
+}
+
+// UpdateKeywordTrends stores score(growth) as the trend of every keyword of
+// workspace used in the window, and 0 for the others.
+func (tx *Tx) UpdateKeywordTrends(ctx context.Context, workspace string, w Window, score func(model string, g Growth) float64) (int, error) {
+	from, recent, end := w.bounds()
+	var rows []struct {
+		Model string `db:"model"`
+		Growth
+	}
+	err := tx.tx.SelectContext(ctx, &rows, `SELECT model, keyword,
+			sum(CASE WHEN day >= ? THEN items ELSE 0 END) AS recent,
+			sum(CASE WHEN day < ? THEN items ELSE 0 END) AS baseline
+		FROM keyword_days WHERE workspace = ? AND day BETWEEN ? AND ?
+		GROUP BY model, keyword`, recent, recent, workspace, from, end)
+	if err != nil {
+		return 0, fmt.Errorf("keyword growth in %s: %w", workspace, err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE keyword_totals SET trend = 0 WHERE workspace = ? AND trend > 0`, workspace); err != nil {
+		return 0, fmt.Errorf("reset keyword trends of %s: %w", workspace, err)
+	}
+	n := 0
+	for _, r := range rows {
+		s := score(r.Model, r.Growth)
+		if s <= 0 {
+			continue
+		}
+		n++
+		if _, err := tx.exec(ctx, `UPDATE keyword_totals SET trend = ? WHERE workspace = ? AND model = ? AND keyword = ?`,
+			s, workspace, r.Model, r.Keyword); err != nil {
+			return 0, fmt.Errorf("store trend of keyword %s: %w", r.Keyword, err)
+		}
+	}
+	return n, nil
 }

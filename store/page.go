@@ -72,3 +72,13 @@ func (tx *Tx) MarkPageIngested(ctx context.Context, id int64, problem string) er
 	}
 	return nil
 }
+
+// Page returns the archived page with id.
+func (db *DB) Page(ctx context.Context, id int64) (Page, error) {
+	var p Page
+	err := db.x.GetContext(ctx, &p, `SELECT `+pageColumns+` FROM raw_pages WHERE id = ?`, id)
+	if err != nil {
+		return Page{}, fmt.Errorf("page %d: %w", id, notFound(err))
+	}
+	return p, nil
+}

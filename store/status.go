@@ -15,8 +15,8 @@ type StateCount struct {
 // StateCounts counts items by workspace and state.
 func (db *DB) StateCounts(ctx context.Context) ([]StateCount, error) {
 	var out []StateCount
-	err := db.x.SelectContext(ctx, &out, `SELECT workspace, state, count(*) AS items FROM items
-		GROUP BY workspace, state ORDER BY workspace, state`)
+	err := db.x.SelectContext(ctx, &out, `SELECT workspace, state, sum(items) AS items FROM item_states
+		GROUP BY workspace, state HAVING sum(items) > 0 ORDER BY workspace, state`)
 	if err != nil {
 		return nil, fmt.Errorf("state counts: %w", err)
 	}

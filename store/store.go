@@ -183,6 +183,12 @@ func (db *DB) migrate(ctx context.Context, appVersion string) error {
 	if err := db.x.SelectContext(ctx, &applied, `SELECT name FROM schema_migrations`); err != nil {
 		return err
 	}
+	// after holds the Go steps that run right after a migration's SQL, in
+	// its transaction: what SQL alone cannot do, such as indexing the
+	// existing items for search.
+	after := map[string]func(context.Context, *Tx) error{
+		"0003_search.sql": backfillSearch,
+	}
 	done := make(map[string]bool, len(applied))
 	for _, n := range applied {
 		done[n] = true
@@ -208,6 +214,11 @@ func (db *DB) migrate(ctx context.Context, appVersion string) error {
 			}
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
+			}
+			if step := after[name]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
 			}
 			_, err := tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
 				name, fmtTime(tx.now))

@@ -20,13 +20,13 @@ func (w Window) bounds() (baselineStart, recentStart, end string) {
 		day(w.AsOf.AddDate(0, 0, -(w.RecentDays - 1))), day(w.AsOf)
 }
 
-// LatestDay is the last day with clustered items in workspace: trends are
+// LatestDay is the last published day of workspace's items: trends are
 // judged as of it, so an archive of old posts still shows what was rising
-// at its end. ok is false when nothing is clustered.
+// at its end. ok is false when no item has a published time.
 func (db *DB) LatestDay(ctx context.Context, workspace string) (day time.Time, ok bool, err error) {
 	var s *string
-	err = db.x.GetContext(ctx, &s, `SELECT max(d.day) FROM cluster_days d JOIN clusters c ON c.id = d.cluster_id
-		WHERE c.workspace = ?`, workspace)
+	err = db.x.GetContext(ctx, &s, `SELECT max(day) FROM item_days WHERE workspace = ? AND day != '' AND items > 0`,
+		workspace)
 	if err != nil || s == nil {
 		return time.Time{}, false, err
 	}

@@ -1,0 +1,830 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// This file holds the viewer's and the exports' reads: filtered, sorted,
+// paged lists whose counts are bounded, so a page on a million items stays
+// an indexed read.
+
+// ItemFilter selects items; zero fields match everything but the workspace.
+type ItemFilter struct {
+	Workspace    string
+	Search       string // what the user typed: words, "phrases", prefix*, OR, NOT
+	Source       string
+	Query        string
+	Language     string
+	State        State
+	Keyword      string
+	KeywordModel string // with Keyword; "" means any model
+	ClusterID    int64
+	From, To     time.Time // published time, To exclusive
+}
+
+// ItemOrder is how item lists sort.
+type ItemOrder string
+
+// The orders item lists know.
+const (
+	NewestFirst ItemOrder = "newest"
+	OldestFirst ItemOrder = "oldest"
+)
+
+func (o ItemOrder) sql() (string, error) {
+	switch o {
+	case NewestFirst, "":
+		return "i.published_at DESC, i.id DESC", nil
+	case OldestFirst:
+		return "i.published_at, i.id", nil
+	}
+	return "", fmt.Errorf("unknown item order %q (newest, oldest): %w", o, ErrInvalid)
+}
+
+// clause collects the conditions of a query and their arguments.
+type clause struct {
+	conds []string
+	args  []any
+}
+
+func (c *clause) add(cond string, args ...any) {
+	c.conds = append(c.conds, cond)
+	c.args = append(c.args, args...)
+}
+
+func (c *clause) where() string {
+	if len(c.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.conds, " AND ")
+}
+
+// MatchCap bounds the matches of a search or keyword filter that lists,
+// counts and timelines look at: the latest-ingested ones. A common word in
+// a million posts would otherwise make every page read all its matches.
+const MatchCap = 10000
+
+// itemClause turns f into SQL, looking at no more than the latest limit
+// matches of a search or keyword (-1: all). capped says whether there were
+// more than that.
+func (db *DB) itemClause(ctx context.Context, f ItemFilter, limit int) (c *clause, capped bool, err error) {
+	c = &clause{}
+	if f.ClusterID != 0 {
+		// The unary + keeps the planner on the cluster's index instead of
+		// walking the whole workspace in published order.
+		c.add("+i.workspace = ? AND i.cluster_id = ?", f.Workspace, f.ClusterID)
+	} else {
+		c.add("i.workspace = ?", f.Workspace)
+	}
+	if f.Search != "" {
+		q, err := SearchQuery(f.Search)
+		if err != nil {
+			return nil, false, fmt.Errorf("search %q: %w: %w", f.Search, err, ErrInvalid)
+		}
+		if limit >= 0 {
+			var n int
+			if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT rowid FROM item_search
+				WHERE item_search MATCH ? LIMIT ?)`, q, limit+1); err != nil {
+				return nil, false, fmt.Errorf("search %q: %w", f.Search, err)
+			}
+			capped = capped || n > limit
+		}
+		c.add(`i.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?)`, q, limit)
+	}
+	for _, eq := range []struct{ col, v string }{
+		{"i.source", f.Source}, {"i.query", f.Query}, {"i.language", f.Language}, {"i.state", string(f.State)},
+	} {
+		if eq.v != "" {
+			c.add(eq.col+" = ?", eq.v)
+		}
+	}
+	if f.Keyword != "" {
+		models := []string{f.KeywordModel}
+		if f.KeywordModel == "" {
+			if models, err = db.KeywordModels(ctx, f.Workspace); err != nil {
+				return nil, false, err
+			}
+			if len(models) == 0 {
+				models = []string{""}
+			}
+		}
+		args := []any{f.Workspace, f.Keyword}
+		for _, m := range models {
+			args = append(args, m)
+		}
+		from := `FROM keywords WHERE workspace = ? AND keyword = ? AND model IN (` + placeholders(len(models)) + `)`
+		if limit >= 0 {
+			var n int
+			if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT item_id `+from+` LIMIT ?)`,
+				append(args, limit+1)...); err != nil {
+				return nil, false, fmt.Errorf("keyword %q: %w", f.Keyword, err)
+			}
+			capped = capped || n > limit
+		}
+		c.add(`i.id IN (SELECT item_id `+from+` ORDER BY item_id DESC LIMIT ?)`, append(args, limit)...)
+	}
+	if !f.From.IsZero() {
+		c.add("i.published_at >= ?", T(f.From))
+	}
+	if !f.To.IsZero() {
+		c.add("i.published_at < ?", T(f.To))
+	}
+	return c, capped, nil
+}
+
+// ListItems returns one page of the items f selects.
+func (db *DB) ListItems(ctx context.Context, f ItemFilter, order ItemOrder, limit, offset int) ([]Item, error) {
+	c, _, err := db.itemClause(ctx, f, MatchCap)
+	if err != nil {
+		return nil, err
+	}
+	by, err := order.sql()
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	err = db.x.SelectContext(ctx, &out, `SELECT `+prefixed("i", itemColumns)+` FROM items i`+c.where()+
+		` ORDER BY `+by+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("items of %s: %w", f.Workspace, err)
+	}
+	return out, nil
+}
+
+// EachItem calls fn for every item f selects, in order, reading as it
+// goes: exports stream without holding the list in memory. A search or
+// keyword filter is not capped here: an export is every match.
+func (db *DB) EachItem(ctx context.Context, f ItemFilter, order ItemOrder, fn func(Item) error) error {
+	c, _, err := db.itemClause(ctx, f, -1)
+	if err != nil {
+		return err
+	}
+	by, err := order.sql()
+	if err != nil {
+		return err
+	}
+	rows, err := db.x.QueryxContext(ctx, `SELECT `+prefixed("i", itemColumns)+` FROM items i`+c.where()+
+		` ORDER BY `+by, c.args...)
+	if err != nil {
+		return fmt.Errorf("items of %s: %w", f.Workspace, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it Item
+		if err := rows.StructScan(&it); err != nil {
+			return fmt.Errorf("items of %s: %w", f.Workspace, err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Count is a bounded count: N is exact when Exact, else there are more
+// than N and counting stopped there.
+type Count struct {
+	N     int  `json:"n"`
+	Exact bool `json:"exact"`
+}
+
+func (db *DB) boundedCount(ctx context.Context, from string, args []any, bound int) (Count, error) {
+	var n int
+	err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM `+from+` LIMIT ?)`, append(args, bound+1)...)
+	if err != nil {
+		return Count{}, err
+	}
+	if n > bound {
+		return Count{N: bound, Exact: false}, nil
+	}
+	return Count{N: n, Exact: true}, nil
+}
+
+// CountItems counts the items f selects, up to bound. Past MatchCap
+// matches of a search or keyword, the count is of the latest ones and
+// not exact.
+func (db *DB) CountItems(ctx context.Context, f ItemFilter, bound int) (Count, error) {
+	// Filters the running totals answer are counted exactly, whatever
+	// the size.
+	if f.Search == "" && f.Query == "" && f.State == "" && f.Keyword == "" && f.ClusterID == 0 &&
+		wholeDays(f.From) && wholeDays(f.To) {
+		args := []any{f.Workspace}
+		cond := ""
+		for _, eq := range []struct{ col, v string }{{"source", f.Source}, {"language", f.Language}} {
+			if eq.v != "" {
+				cond += " AND " + eq.col + " = ?"
+				args = append(args, eq.v)
+			}
+		}
+		if !f.From.IsZero() {
+			cond += " AND day >= ?"
+			args = append(args, f.From.UTC().Format(time.DateOnly))
+		}
+		if !f.To.IsZero() {
+			cond += " AND day < ? AND day != ''"
+			args = append(args, f.To.UTC().Format(time.DateOnly))
+		}
+		var n int
+		err := db.x.GetContext(ctx, &n, `SELECT coalesce(sum(items), 0) FROM item_days WHERE workspace = ?`+cond, args...)
+		if err != nil {
+			return Count{}, fmt.Errorf("count items of %s: %w", f.Workspace, err)
+		}
+		return Count{N: n, Exact: true}, nil
+	}
+	c, capped, err := db.itemClause(ctx, f, MatchCap)
+	if err != nil {
+		return Count{}, err
+	}
+	n, err := db.boundedCount(ctx, "items i"+c.where(), c.args, bound)
+	if err != nil {
+		return Count{}, fmt.Errorf("count items of %s: %w", f.Workspace, err)
+	}
+	n.Exact = n.Exact && !capped
+	return n, nil
+}
+
+// Bucket is one step of a timeline: a day "2006-01-02" or an hour
+// "2006-01-02T15".
+type Bucket struct {
+	Label string `db:"label" json:"label"`
+	Items int    `db:"items" json:"items"`
+}
+
+// Timeline is the items f selects per published day or hour. Items
+// without a published time are not on it. Partial says it covers only the
+// latest MatchCap matching items.
+type Timeline struct {
+	Buckets []Bucket `json:"buckets"`
+	Partial bool     `json:"partial"`
+}
+
+// ItemTimeline counts the items f selects per published day or hour. The
+// daily timelines of a workspace, source or language, a keyword and a
+// cluster come exact from running totals; others from the latest MatchCap
+// matching items.
+func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Timeline, error) {
+	var tl Timeline
+	// days narrows a running-totals table to the filter's days.
+	days := func(col string, args []any) (string, []any) {
+		cond := ""
+		if !f.From.IsZero() {
+			cond += " AND " + col + " >= ?"
+			args = append(args, f.From.UTC().Format(time.DateOnly))
+		}
+		if !f.To.IsZero() {
+			cond += " AND " + col + " < ?"
+			args = append(args, f.To.UTC().Format(time.DateOnly))
+		}
+		return cond, args
+	}
+	whole := wholeDays(f.From) && wholeDays(f.To)
+	rest := f
+	rest.From, rest.To = time.Time{}, time.Time{}
+	var err error
+	switch {
+	case hourly || !whole:
+	case rest == ItemFilter{Workspace: f.Workspace, Source: f.Source, Language: f.Language}:
+		args := []any{f.Workspace}
+		cond := ""
+		if f.Source != "" {
+			cond += " AND source = ?"
+			args = append(args, f.Source)
+		}
+		if f.Language != "" {
+			cond += " AND language = ?"
+			args = append(args, f.Language)
+		}
+		dayCond, args := days("day", args)
+		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT day AS label, sum(items) AS items FROM item_days
+			WHERE workspace = ? AND day != ''`+cond+dayCond+` GROUP BY day HAVING sum(items) > 0 ORDER BY day`, args...)
+		return tl, wrap(err, "items per day of %s", f.Workspace)
+	case rest == ItemFilter{Workspace: f.Workspace, Keyword: f.Keyword, KeywordModel: f.KeywordModel} && f.KeywordModel != "":
+		dayCond, args := days("day", []any{f.Workspace, f.KeywordModel, f.Keyword})
+		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT day AS label, items FROM keyword_days
+			WHERE workspace = ? AND model = ? AND keyword = ? AND items > 0`+dayCond+` ORDER BY day`, args...)
+		return tl, wrap(err, "days of keyword %s", f.Keyword)
+	case rest == ItemFilter{Workspace: f.Workspace, ClusterID: f.ClusterID}:
+		dayCond, args := days("d.day", []any{f.ClusterID, f.Workspace})
+		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT d.day AS label, d.items FROM cluster_days d
+			JOIN clusters c ON c.id = d.cluster_id WHERE c.id = ? AND c.workspace = ? AND d.items > 0`+dayCond+`
+			ORDER BY d.day`, args...)
+		return tl, wrap(err, "days of cluster %d", f.ClusterID)
+	}
+	c, capped, err := db.itemClause(ctx, f, MatchCap)
+	if err != nil {
+		return tl, err
+	}
+	width := 10
+	if hourly {
+		width = 13
+	}
+	c.add("i.published_at IS NOT NULL")
+	err = db.x.SelectContext(ctx, &tl.Buckets, fmt.Sprintf(`SELECT substr(published_at, 1, %d) AS label, count(*) AS items
+		FROM (SELECT i.published_at FROM items i%s ORDER BY i.published_at DESC LIMIT ?) GROUP BY 1 ORDER BY 1`,
+		width, c.where()), append(c.args, MatchCap)...)
+	if err != nil {
+		return tl, fmt.Errorf("timeline of %s: %w", f.Workspace, err)
+	}
+	total := 0
+	for _, b := range tl.Buckets {
+		total += b.Items
+	}
+	tl.Partial = capped || total >= MatchCap
+	return tl, nil
+}
+
+// wholeDays says whether t is a day boundary (or unset), which the daily
+// running totals can answer.
+func wholeDays(t time.Time) bool { return t.Truncate(24 * time.Hour).Equal(t) }
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// ClusterFilter selects live clusters.
+type ClusterFilter struct {
+	Workspace string
+	From, To  time.Time // clusters with members published in [From, To)
+	MinSize   int
+	MinUnique int
+	// Member filters: clusters with at least one member matching.
+	Source, Query, Language, Keyword string
+	Order                            ClusterSort
+}
+
+// ClusterSort is how cluster lists sort.
+type ClusterSort string
+
+// The orders cluster lists know.
+const (
+	SortSize   ClusterSort = "size"
+	SortAdded  ClusterSort = "added"
+	SortTrend  ClusterSort = "trend"
+	SortRecent ClusterSort = "recent"
+	SortUnique ClusterSort = "unique"
+)
+
+// ClusterSorts lists the orders, for forms and validation.
+var ClusterSorts = []ClusterSort{SortSize, SortAdded, SortTrend, SortRecent, SortUnique}
+
+// sql returns the ORDER BY of s and the index that serves it: naming the
+// index keeps SQLite walking it in order and stopping at the page, rather
+// than sorting every cluster of the workspace.
+func (s ClusterSort) sql() (by, index string, err error) {
+	switch s {
+	case SortSize, "":
+		return "c.size DESC, c.id", "clusters_workspace_size", nil
+	case SortAdded:
+		return "c.added_total DESC, c.id", "clusters_added", nil
+	case SortTrend:
+		return "c.trend DESC, c.id", "clusters_trend", nil
+	case SortRecent:
+		return "c.last_published_at DESC, c.id", "clusters_recent", nil
+	case SortUnique:
+		return "c.unique_texts DESC, c.id", "clusters_unique", nil
+	}
+	return "", "", fmt.Errorf("unknown cluster order %q (size, added, trend, recent, unique): %w", s, ErrInvalid)
+}
+
+// HasMemberFilter says whether f looks into members, which makes each
+// cluster it passes over cost a lookup.
+func (f ClusterFilter) HasMemberFilter() bool {
+	return f.Source != "" || f.Query != "" || f.Language != "" || f.Keyword != ""
+}
+
+func (f ClusterFilter) clause() (*clause, error) {
+	c := &clause{}
+	c.add("c.workspace = ? AND c.merged_into IS NULL", f.Workspace)
+	if f.MinSize > 0 {
+		c.add("c.size >= ?", f.MinSize)
+	}
+	if f.MinUnique > 0 {
+		c.add("c.unique_texts >= ?", f.MinUnique)
+	}
+	if !f.From.IsZero() {
+		c.add("c.last_published_at >= ?", T(f.From))
+	}
+	if !f.To.IsZero() {
+		c.add("c.first_published_at < ?", T(f.To))
+	}
+	var member []string
+	var args []any
+	for _, eq := range []struct{ col, v string }{{"m.source", f.Source}, {"m.query", f.Query}, {"m.language", f.Language}} {
+		if eq.v != "" {
+			member = append(member, eq.col+" = ?")
+			args = append(args, eq.v)
+		}
+	}
+	if f.Keyword != "" {
+		member = append(member, "EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = m.id AND k.keyword = ?)")
+		args = append(args, f.Keyword)
+	}
+	if len(member) > 0 {
+		c.add("EXISTS (SELECT 1 FROM items m WHERE m.cluster_id = c.id AND "+strings.Join(member, " AND ")+")", args...)
+	}
+	return c, nil
+}
+
+// clusterListColumns are clusterColumns without the vector sum, which no
+// list needs.
+var clusterListColumns = strings.Replace(prefixed("c", clusterColumns), "c.vector_sum", "NULL AS vector_sum", 1)
+
+// ListClusterPage returns one page of the clusters f selects.
+func (db *DB) ListClusterPage(ctx context.Context, f ClusterFilter, limit, offset int) ([]*Cluster, error) {
+	c, err := f.clause()
+	if err != nil {
+		return nil, err
+	}
+	by, index, err := f.Order.sql()
+	if err != nil {
+		return nil, err
+	}
+	var rows []clusterRow
+	err = db.x.SelectContext(ctx, &rows, `SELECT `+clusterListColumns+` FROM clusters c INDEXED BY `+index+c.where()+
+		` ORDER BY `+by+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("clusters of %s: %w", f.Workspace, err)
+	}
+	return scanClusters(rows)
+}
+
+// EachCluster calls fn for every cluster f selects, in order.
+func (db *DB) EachCluster(ctx context.Context, f ClusterFilter, fn func(*Cluster) error) error {
+	c, err := f.clause()
+	if err != nil {
+		return err
+	}
+	by, index, err := f.Order.sql()
+	if err != nil {
+		return err
+	}
+	rows, err := db.x.QueryxContext(ctx, `SELECT `+clusterListColumns+` FROM clusters c INDEXED BY `+index+c.where()+
+		` ORDER BY `+by, c.args...)
+	if err != nil {
+		return fmt.Errorf("clusters of %s: %w", f.Workspace, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r clusterRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("clusters of %s: %w", f.Workspace, err)
+		}
+		cl, err := r.cluster()
+		if err != nil {
+			return err
+		}
+		if err := fn(cl); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountClusters counts the clusters f selects, up to bound.
+func (db *DB) CountClusters(ctx context.Context, f ClusterFilter, bound int) (Count, error) {
+	c, err := f.clause()
+	if err != nil {
+		return Count{}, err
+	}
+	_, index, err := f.Order.sql()
+	if err != nil {
+		return Count{}, err
+	}
+	n, err := db.boundedCount(ctx, "clusters c INDEXED BY "+index+c.where(), c.args, bound)
+	if err != nil {
+		return Count{}, fmt.Errorf("count clusters of %s: %w", f.Workspace, err)
+	}
+	return n, nil
+}
+
+// ClusterDaysOf returns the daily counts of several clusters.
+func (db *DB) ClusterDaysOf(ctx context.Context, ids []int64) (map[int64]map[string]int, error) {
+	out := make(map[int64]map[string]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	var rows []struct {
+		ID    int64  `db:"cluster_id"`
+		Day   string `db:"day"`
+		Items int    `db:"items"`
+	}
+	err := db.x.SelectContext(ctx, &rows, `SELECT cluster_id, day, items FROM cluster_days
+		WHERE cluster_id IN (`+placeholders(len(ids))+`) AND items > 0`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("days of clusters: %w", err)
+	}
+	for _, r := range rows {
+		if out[r.ID] == nil {
+			out[r.ID] = map[string]int{}
+		}
+		out[r.ID][r.Day] = r.Items
+	}
+	return out, nil
+}
+
+// Facet is how many items share one value of a column.
+type Facet struct {
+	Value string `db:"value" json:"value"`
+	Items int    `db:"items" json:"items"`
+}
+
+// ClusterFacets counts a cluster's latest sample members by language,
+// source and query, in one read of them.
+func (db *DB) ClusterFacets(ctx context.Context, clusterID int64, sample int) (map[string][]Facet, error) {
+	var rows []struct {
+		Language string `db:"language"`
+		Source   string `db:"source"`
+		Query    string `db:"query"`
+		Items    int    `db:"items"`
+	}
+	err := db.x.SelectContext(ctx, &rows, `SELECT language, source, query, count(*) AS items FROM items
+		WHERE id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY id DESC LIMIT ?) GROUP BY 1, 2, 3`,
+		clusterID, sample)
+	if err != nil {
+		return nil, fmt.Errorf("members of cluster %d: %w", clusterID, err)
+	}
+	counts := map[string]map[string]int{"language": {}, "source": {}, "query": {}}
+	for _, r := range rows {
+		counts["language"][r.Language] += r.Items
+		counts["source"][r.Source] += r.Items
+		counts["query"][r.Query] += r.Items
+	}
+	out := map[string][]Facet{}
+	for col, m := range counts {
+		fs := make([]Facet, 0, len(m))
+		for v, n := range m {
+			fs = append(fs, Facet{Value: v, Items: n})
+		}
+		slices.SortFunc(fs, func(a, b Facet) int { return cmp.Or(cmp.Compare(b.Items, a.Items), cmp.Compare(a.Value, b.Value)) })
+		out[col] = fs[:min(len(fs), 20)]
+	}
+	return out, nil
+}
+
+// ClusterKeywords counts the keywords of a cluster's latest sample
+// members.
+func (db *DB) ClusterKeywords(ctx context.Context, clusterID int64, sample, limit int) ([]KeywordCount, error) {
+	var kws []KeywordCount
+	err := db.x.SelectContext(ctx, &kws, `SELECT model, keyword, count(*) AS items FROM keywords
+		WHERE item_id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY id DESC LIMIT ?)
+		GROUP BY model, keyword ORDER BY items DESC, model, keyword LIMIT ?`, clusterID, sample, limit)
+	if err != nil {
+		return nil, fmt.Errorf("keywords of cluster %d: %w", clusterID, err)
+	}
+	return kws, nil
+}
+
+// MergesOf returns the merges a cluster took part in, oldest first.
+func (db *DB) MergesOf(ctx context.Context, clusterID int64) ([]MergeRecord, error) {
+	var out []MergeRecord
+	if err := db.x.SelectContext(ctx, &out, `SELECT id, workspace, absorbed, survivor, items, score, at
+		FROM cluster_merges WHERE absorbed = ? OR survivor = ? ORDER BY id`, clusterID, clusterID); err != nil {
+		return nil, fmt.Errorf("merges of cluster %d: %w", clusterID, err)
+	}
+	return out, nil
+}
+
+// KeywordFilter selects keywords by their running totals.
+type KeywordFilter struct {
+	Workspace string
+	Model     string
+	Prefix    string
+	ByTrend   bool // fastest-growing first instead of most items
+}
+
+// KeywordStat is a keyword with its totals.
+type KeywordStat struct {
+	Model   string  `db:"model" json:"model"`
+	Keyword string  `db:"keyword" json:"keyword"`
+	Items   int     `db:"items" json:"items"`
+	Trend   float64 `db:"trend" json:"trend"`
+}
+
+func (f KeywordFilter) clause() *clause {
+	c := &clause{}
+	c.add("workspace = ? AND items > 0", f.Workspace)
+	if f.Model != "" {
+		c.add("model = ?", f.Model)
+	}
+	if f.Prefix != "" {
+		c.add("keyword >= ? AND keyword < ?", f.Prefix, f.Prefix+"\U0010FFFF")
+	}
+	if f.ByTrend {
+		c.add("trend > 0")
+	}
+	return c
+}
+
+func (f KeywordFilter) order() string {
+	if f.ByTrend {
+		return "trend DESC, items DESC, model, keyword"
+	}
+	return "items DESC, model, keyword"
+}
+
+// ListKeywords returns one page of the keywords f selects.
+func (db *DB) ListKeywords(ctx context.Context, f KeywordFilter, limit, offset int) ([]KeywordStat, error) {
+	c := f.clause()
+	var out []KeywordStat
+	err := db.x.SelectContext(ctx, &out, `SELECT model, keyword, items, trend FROM keyword_totals`+c.where()+
+		` ORDER BY `+f.order()+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("keywords of %s: %w", f.Workspace, err)
+	}
+	return out, nil
+}
+
+// EachKeyword calls fn for every keyword f selects, in order.
+func (db *DB) EachKeyword(ctx context.Context, f KeywordFilter, fn func(KeywordStat) error) error {
+	c := f.clause()
+	rows, err := db.x.QueryxContext(ctx, `SELECT model, keyword, items, trend FROM keyword_totals`+c.where()+
+		` ORDER BY `+f.order(), c.args...)
+	if err != nil {
+		return fmt.Errorf("keywords of %s: %w", f.Workspace, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k KeywordStat
+		if err := rows.StructScan(&k); err != nil {
+			return fmt.Errorf("keywords of %s: %w", f.Workspace, err)
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountKeywords counts the keywords f selects, up to bound.
+func (db *DB) CountKeywords(ctx context.Context, f KeywordFilter, bound int) (Count, error) {
+	c := f.clause()
+	n, err := db.boundedCount(ctx, "keyword_totals"+c.where(), c.args, bound)
+	if err != nil {
+		return Count{}, fmt.Errorf("count keywords of %s: %w", f.Workspace, err)
+	}
+	return n, nil
+}
+
+// KeywordModels lists the models that attached keywords in workspace.
+func (db *DB) KeywordModels(ctx context.Context, workspace string) ([]string, error) {
+	var models []string
+	last := ""
+	for {
+		// One index seek per model rather than a scan of every keyword.
+		var m []string
+		err := db.x.SelectContext(ctx, &m, `SELECT model FROM keyword_totals WHERE workspace = ? AND model > ?
+			ORDER BY model LIMIT 1`, workspace, last)
+		if err != nil {
+			return nil, fmt.Errorf("keyword models of %s: %w", workspace, err)
+		}
+		if len(m) == 0 {
+			return models, nil
+		}
+		models = append(models, m[0])
+		last = m[0]
+	}
+}
+
+// KeywordStatOf returns one keyword's totals.
+func (db *DB) KeywordStatOf(ctx context.Context, workspace, model, keyword string) (KeywordStat, error) {
+	var k KeywordStat
+	err := db.x.GetContext(ctx, &k, `SELECT model, keyword, items, trend FROM keyword_totals
+		WHERE workspace = ? AND model = ? AND keyword = ?`, workspace, model, keyword)
+	if err != nil {
+		return KeywordStat{}, fmt.Errorf("keyword %s/%s in %s: %w", model, keyword, workspace, notFound(err))
+	}
+	return k, nil
+}
+
+// KeywordDays returns a keyword's items per published day.
+func (db *DB) KeywordDays(ctx context.Context, workspace, model, keyword string) (map[string]int, error) {
+	var rows []Bucket
+	err := db.x.SelectContext(ctx, &rows, `SELECT day AS label, items FROM keyword_days
+		WHERE workspace = ? AND model = ? AND keyword = ? AND items > 0`, workspace, model, keyword)
+	if err != nil {
+		return nil, fmt.Errorf("days of keyword %s/%s: %w", model, keyword, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Label] = r.Items
+	}
+	return out, nil
+}
+
+// ClusterShare is how many of a keyword's items are in one cluster.
+type ClusterShare struct {
+	ClusterID int64 `db:"cluster_id" json:"cluster_id"`
+	Items     int   `db:"items" json:"items"`
+}
+
+// KeywordClusters returns the clusters holding the most items that carry a
+// keyword, looking at no more than sample of those items.
+func (db *DB) KeywordClusters(ctx context.Context, workspace, model, keyword string, sample, limit int) ([]ClusterShare, error) {
+	var out []ClusterShare
+	err := db.x.SelectContext(ctx, &out, `SELECT i.cluster_id, count(*) AS items FROM
+			(SELECT item_id FROM keywords WHERE workspace = ? AND model = ? AND keyword = ? LIMIT ?) k
+		JOIN items i ON i.id = k.item_id WHERE i.cluster_id IS NOT NULL
+		GROUP BY i.cluster_id ORDER BY items DESC, i.cluster_id LIMIT ?`, workspace, model, keyword, sample, limit)
+	if err != nil {
+		return nil, fmt.Errorf("clusters of keyword %s/%s: %w", model, keyword, err)
+	}
+	return out, nil
+}
+
+// Workspaces lists the workspaces that have items.
+func (db *DB) Workspaces(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := db.x.SelectContext(ctx, &out, `SELECT DISTINCT workspace FROM item_days WHERE items > 0 ORDER BY 1`); err != nil {
+		return nil, fmt.Errorf("workspaces: %w", err)
+	}
+	return out, nil
+}
+
+// StateDay is how many items of a fetch day are in a state.
+type StateDay struct {
+	DateID int   `db:"date_id" json:"date_id"`
+	State  State `db:"state" json:"state"`
+	Items  int   `db:"items" json:"items"`
+}
+
+// StateDays counts a workspace's items by fetch day and state, for the
+// last days fetch days.
+func (db *DB) StateDays(ctx context.Context, workspace string, days int) ([]StateDay, error) {
+	var out []StateDay
+	err := db.x.SelectContext(ctx, &out, `SELECT date_id, state, items FROM item_states
+		WHERE workspace = ? AND items > 0 AND date_id IN (SELECT DISTINCT date_id FROM item_states
+			WHERE workspace = ? AND items > 0 ORDER BY date_id DESC LIMIT ?)
+		ORDER BY date_id DESC, state`, workspace, workspace, days)
+	if err != nil {
+		return nil, fmt.Errorf("states by day of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// FailuresIn groups a workspace's failed items by failing state and
+// reason, most common first.
+func (db *DB) FailuresIn(ctx context.Context, workspace string, limit int) ([]FailureCount, error) {
+	var out []FailureCount
+	err := db.x.SelectContext(ctx, &out, `SELECT workspace, failed_from, last_error, count(*) AS items,
+		min(id) AS example FROM items WHERE workspace = ? AND state = ? GROUP BY failed_from, last_error
+		ORDER BY items DESC LIMIT ?`, workspace, Failed, limit)
+	if err != nil {
+		return nil, fmt.Errorf("failures in %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// FailedItems returns failed items of a workspace, newest failure first.
+func (db *DB) FailedItems(ctx context.Context, workspace string, limit int) ([]Item, error) {
+	var out []Item
+	err := db.x.SelectContext(ctx, &out, `SELECT `+itemColumns+` FROM items WHERE workspace = ? AND state = ?
+		ORDER BY updated_at DESC, id DESC LIMIT ?`, workspace, Failed, limit)
+	if err != nil {
+		return nil, fmt.Errorf("failed items of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// prefixed qualifies a column list with a table alias: "id, coalesce(x,
+// 0) AS x" becomes "i.id, coalesce(i.x, 0) AS x".
+func prefixed(alias, columns string) string {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range columns + "," {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, strings.TrimSpace(columns[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	for i, p := range parts {
+		if open := strings.Index(p, "("); open >= 0 {
+			parts[i] = p[:open+1] + alias + "." + p[open+1:]
+		} else {
+			parts[i] = alias + "." + p
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
