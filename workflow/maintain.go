@@ -153,6 +153,12 @@ func UpdateTrends(ctx context.Context, db *store.DB, workspace string, opt clust
 		n, err = tx.UpdateClusterTrends(ctx, workspace, w, func(g store.Growth) float64 {
 			return clustering.Trend(g.Recent, g.Baseline, opt)
 		})
+		if err != nil {
+			return err
+		}
+		_, err = tx.UpdateKeywordTrends(ctx, workspace, w, func(_ string, g store.Growth) float64 {
+			return clustering.Trend(g.Recent, g.Baseline, opt)
+		})
 		return err
 	})
 	return n, err
