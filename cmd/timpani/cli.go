@@ -30,6 +30,8 @@ type CLI struct {
 	Expire   ExpireCmd   `cmd:"" help:"Delete items older than their workspace's retention, with everything derived from them."`
 	Clusters ClustersCmd `cmd:"" help:"Cluster maintenance and listing."`
 	Similar  SimilarCmd  `cmd:"" help:"Find items similar to a text."`
+	Serve    ServeCmd    `cmd:"" help:"Serve the viewer and its JSON API; keep ingesting, processing and (on a schedule) fetching."`
+	Export   ExportCmd   `cmd:"" help:"Write a list (items, clusters, keywords, a cluster's members) as CSV or JSON."`
 	Workflow WorkflowCmd `cmd:"" help:"Inspect workflows."`
 	Models   ModelsCmd   `cmd:"" help:"The built-in models as HTTP services."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`

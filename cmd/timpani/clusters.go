@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/workflow"
-	"github.com/timpani-dev/timpani/workflow/lexembed"
 )
 
 // clusterStep is the cluster step of a workspace's workflow.
@@ -181,26 +179,13 @@ func (c *SimilarCmd) Run(ctx context.Context, app *App) error {
 	if _, err := app.workspaces(ws); err != nil {
 		return err
 	}
-	model, threshold, err := app.clusterStep(ws)
+	matches, err := app.similar(ctx, ws, c.Text, c.Limit, c.Threshold)
 	if err != nil {
 		return err
 	}
-	if c.Threshold >= 0 {
-		threshold = c.Threshold
-	}
-	if model != lexembed.Model {
-		return fmt.Errorf("workspace %s clusters with model %s; similar embeds only with the built-in %s in this version", ws, model, lexembed.Model)
-	}
-	v := lexembed.Embed(c.Text)
-	if clustering.IsZero(v) {
-		return fmt.Errorf("nothing to compare: the text has no words")
-	}
-	if err := app.Open(ctx); err != nil {
-		return err
-	}
-	matches, err := app.indexes.Similar(ctx, app.db, ws, model, v, c.Limit, threshold)
-	if err != nil {
-		return err
+	threshold := c.Threshold
+	if threshold < 0 {
+		_, threshold, _ = app.clusterStep(ws)
 	}
 	if len(matches) == 0 && !c.JSON {
 		fmt.Fprintf(app.Stdout, "no item of %s scores %.2f or more\n", ws, threshold)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -577,7 +578,8 @@ func (c *WorkflowShowCmd) Run(app *App) error {
 
 // DemoCmd fetches and processes two weeks of the demo workspace.
 type DemoCmd struct {
-	Days int `default:"14" help:"How many days back to fetch."`
+	Days    int  `default:"14" help:"How many days back to fetch."`
+	NoServe bool `help:"Stop after processing instead of serving the viewer."`
 }
 
 // Run fetches the last Days days of every workspace (the embedded default
@@ -585,6 +587,15 @@ type DemoCmd struct {
 func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 	if c.Days < 1 || c.Days > 366 {
 		return fmt.Errorf("--days %d must be between 1 and 366", c.Days)
+	}
+	// Listen first: a busy port should fail before minutes of processing.
+	var ln net.Listener
+	if !c.NoServe {
+		var err error
+		if ln, err = app.listen(); err != nil {
+			return err
+		}
+		defer ln.Close()
 	}
 	if err := app.Open(ctx); err != nil {
 		return err
@@ -603,16 +614,27 @@ func (c *DemoCmd) Run(ctx context.Context, app *App) error {
 	if err := processAll(ctx, app, slices.Sorted(maps.Keys(app.Config.Workspaces))); err != nil {
 		return err
 	}
-	if app.Quiet {
+	if !app.Quiet {
+		if err := demoSummary(ctx, app); err != nil {
+			return err
+		}
+	}
+	if c.NoServe {
 		return nil
 	}
+	fmt.Fprintln(app.Stdout)
+	return serve(ctx, app, ln, true)
+}
+
+// demoSummary prints the status, top keywords and emerging clusters.
+func demoSummary(ctx context.Context, app *App) error {
 	fmt.Fprintln(app.Stdout)
 	if err := (&StatusCmd{Runs: 5}).Run(ctx, app); err != nil {
 		return err
 	}
 	for _, ws := range slices.Sorted(maps.Keys(app.Config.Workspaces)) {
 		for _, model := range []string{workflow.HashtagModel, workflow.YakeModel} {
-			top, err := app.db.TopKeywords(ctx, ws, model, 8)
+			top, err := app.db.ListKeywords(ctx, store.KeywordFilter{Workspace: ws, Model: model}, 8, 0)
 			if err != nil {
 				return err
 			}

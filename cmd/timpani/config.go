@@ -49,6 +49,20 @@ type LogConfig struct {
 type ServerConfig struct {
 	Addr      string `toml:"addr"`
 	PublicURL string `toml:"public_url"` // how model services reach the callbacks; derived from addr when empty
+	// Schedule is a cron expression on which serve runs fetch (then run).
+	Schedule string `toml:"schedule"`
+	// ProcessEvery is how often serve ingests and processes what is waiting.
+	ProcessEvery Duration `toml:"process_every"`
+	// Embeds lets item cards load the platforms' embed scripts.
+	Embeds bool          `toml:"embeds"`
+	Tokens []TokenConfig `toml:"tokens"`
+}
+
+// TokenConfig opens workspaces to whoever holds a token. The token itself
+// lives in the environment variable Env, never in the file.
+type TokenConfig struct {
+	Env        string   `toml:"env"`
+	Workspaces []string `toml:"workspaces"` // "*" for all
 }
 
 // EngineConfig tunes the workflow engine.
@@ -135,7 +149,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir: "data",
 		Log:     LogConfig{Level: slog.LevelWarn, Format: "text"},
-		Server:  ServerConfig{Addr: "127.0.0.1:8080"},
+		Server:  ServerConfig{Addr: "127.0.0.1:8080", ProcessEvery: Duration(30 * time.Second)},
 		Engine: EngineConfig{Workers: 2, LeaseSlack: Duration(30 * time.Second), Backoff: Duration(2 * time.Second),
 			MaxBackoff: Duration(5 * time.Minute), MaxWait: Duration(15 * time.Minute)},
 	}
@@ -207,6 +221,28 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		bad("server.addr", "%q is not host:port", c.Server.Addr)
+	}
+	if c.Server.Schedule != "" {
+		if _, err := workflow.ParseSchedule(c.Server.Schedule); err != nil {
+			bad("server.schedule", "%v", err)
+		}
+	}
+	if c.Server.ProcessEvery <= 0 {
+		bad("server.process_every", "must be positive")
+	}
+	for i, t := range c.Server.Tokens {
+		key := fmt.Sprintf("server.tokens[%d]", i)
+		if !envNameRE.MatchString(t.Env) {
+			bad(key+".env", "%q is not an environment variable name: put the token in the environment and name the variable here", t.Env)
+		}
+		if len(t.Workspaces) == 0 {
+			bad(key+".workspaces", "name the workspaces this token opens, or \"*\" for all")
+		}
+		for _, w := range t.Workspaces {
+			if _, ok := c.Workspaces[w]; !ok && w != "*" {
+				bad(key+".workspaces", "no workspace %q is configured", w)
+			}
+		}
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "%q must be \"text\" or \"json\"", c.Log.Format)
