@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,6 +26,8 @@ type ItemFilter struct {
 	KeywordModel string // with Keyword; "" means any model
 	ClusterID    int64
 	From, To     time.Time // published time, To exclusive
+
+	matches *matchSet // the search and keyword resolved, by ResolveMatches
 }
 
 // ItemOrder is how item lists sort.
@@ -69,83 +72,198 @@ func (c *clause) where() string {
 // a million posts would otherwise make every page read all its matches.
 const MatchCap = 10000
 
-// itemClause turns f into SQL, looking at no more than the latest limit
-// matches of a search or keyword (-1: all). capped says whether there were
-// more than that.
-func (db *DB) itemClause(ctx context.Context, f ItemFilter, limit int) (c *clause, capped bool, err error) {
-	c = &clause{}
-	if f.ClusterID != 0 {
-		// The unary + keeps the planner on the cluster's index instead of
-		// walking the whole workspace in published order.
-		c.add("+i.workspace = ? AND i.cluster_id = ?", f.Workspace, f.ClusterID)
-	} else {
-		c.add("i.workspace = ?", f.Workspace)
+// matchSet is the items a search or keyword filter matched, resolved once
+// so that a page's list, count and timeline share it.
+type matchSet struct {
+	ids       string // a JSON array of item ids, for json_each
+	n         int
+	capped    bool   // there were more than MatchCap
+	published []Time // of each match: counts and timelines of a bare search need no more reads
+}
+
+type match struct {
+	ID        int64 `db:"id"`
+	Published Time  `db:"published_at"`
+}
+
+// only says whether f filters by nothing but its matches (and workspace).
+func (f ItemFilter) only() bool {
+	return f.matches != nil && f.Source == "" && f.Query == "" && f.Language == "" && f.State == "" &&
+		f.ClusterID == 0 && f.From.IsZero() && f.To.IsZero()
+}
+
+// ResolveMatches runs f's search and keyword filters once, keeping the
+// latest MatchCap matching items of the workspace; the returned filter
+// carries them to ListItems, CountItems and ItemTimeline. A filter
+// without search or keyword comes back as it was.
+func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, error) {
+	if f.Search == "" && f.Keyword == "" || f.matches != nil {
+		return f, nil
 	}
+	models, err := db.keywordModels(ctx, f)
+	if err != nil {
+		return f, err
+	}
+	var rows []match
 	if f.Search != "" {
 		q, err := SearchQuery(f.Search)
 		if err != nil {
-			return nil, false, fmt.Errorf("search %q: %w: %w", f.Search, err, ErrInvalid)
+			return f, fmt.Errorf("search %q: %w: %w", f.Search, err, ErrInvalid)
 		}
-		if limit >= 0 {
-			var n int
-			if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT rowid FROM item_search
-				WHERE item_search MATCH ? LIMIT ?)`, q, limit+1); err != nil {
-				return nil, false, fmt.Errorf("search %q: %w", f.Search, err)
+		// The index walks its matches newest first and stops at the cap;
+		// CROSS JOIN keeps it the outer loop.
+		query := `SELECT s.rowid AS id, i.published_at FROM item_search s CROSS JOIN items i ON i.id = s.rowid
+			WHERE s.item_search MATCH ? AND i.workspace = ?`
+		args := []any{q, f.Workspace}
+		if f.Keyword != "" {
+			query += ` AND EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = s.rowid AND k.keyword = ?
+				AND k.model IN (` + placeholders(len(models)) + `))`
+			args = append(args, f.Keyword)
+			for _, m := range models {
+				args = append(args, m)
 			}
-			capped = capped || n > limit
 		}
-		c.add(`i.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?)`, q, limit)
+		err = db.x.SelectContext(ctx, &rows, query+` ORDER BY s.rowid DESC LIMIT ?`, append(args, MatchCap+1)...)
+		if err != nil {
+			return f, fmt.Errorf("search %q in %s: %w", f.Search, f.Workspace, err)
+		}
+	} else {
+		// One index range per model, newest first, merged here; keywords
+		// carry their item's published time.
+		for _, m := range models {
+			err := db.x.SelectContext(ctx, &rows, `SELECT item_id AS id, published_at FROM keywords
+				WHERE workspace = ? AND model = ? AND keyword = ? ORDER BY item_id DESC LIMIT ?`,
+				f.Workspace, m, f.Keyword, MatchCap+1)
+			if err != nil {
+				return f, fmt.Errorf("keyword %q in %s: %w", f.Keyword, f.Workspace, err)
+			}
+		}
+		if len(models) > 1 {
+			slices.SortFunc(rows, func(a, b match) int { return cmp.Compare(b.ID, a.ID) })
+			rows = slices.CompactFunc(rows, func(a, b match) bool { return a.ID == b.ID })
+		}
 	}
-	for _, eq := range []struct{ col, v string }{
-		{"i.source", f.Source}, {"i.query", f.Query}, {"i.language", f.Language}, {"i.state", string(f.State)},
-	} {
-		if eq.v != "" {
-			c.add(eq.col+" = ?", eq.v)
+	m := &matchSet{capped: len(rows) > MatchCap}
+	rows = rows[:min(len(rows), MatchCap)]
+	ids := make([]int64, len(rows))
+	m.published = make([]Time, len(rows))
+	for i, r := range rows {
+		ids[i], m.published[i] = r.ID, r.Published
+	}
+	b, _ := json.Marshal(ids)
+	m.ids, m.n = string(b), len(ids)
+	f.matches = m
+	return f, nil
+}
+
+// keywordModels is the model of f's keyword filter, or every model of the
+// workspace when it names none.
+func (db *DB) keywordModels(ctx context.Context, f ItemFilter) ([]string, error) {
+	if f.Keyword == "" {
+		return nil, nil
+	}
+	if f.KeywordModel != "" {
+		return []string{f.KeywordModel}, nil
+	}
+	models, err := db.KeywordModels(ctx, f.Workspace)
+	if err != nil || len(models) > 0 {
+		return models, err
+	}
+	return []string{""}, nil
+}
+
+// matchClause is the search and keyword part of f, unbounded.
+func (db *DB) matchClause(ctx context.Context, f ItemFilter) (*clause, error) {
+	c := &clause{}
+	if f.Search != "" {
+		q, err := SearchQuery(f.Search)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w: %w", f.Search, err, ErrInvalid)
 		}
+		c.add(`i.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)`, q)
 	}
 	if f.Keyword != "" {
-		models := []string{f.KeywordModel}
-		if f.KeywordModel == "" {
-			if models, err = db.KeywordModels(ctx, f.Workspace); err != nil {
-				return nil, false, err
-			}
-			if len(models) == 0 {
-				models = []string{""}
-			}
+		models, err := db.keywordModels(ctx, f)
+		if err != nil {
+			return nil, err
 		}
 		args := []any{f.Workspace, f.Keyword}
 		for _, m := range models {
 			args = append(args, m)
 		}
-		from := `FROM keywords WHERE workspace = ? AND keyword = ? AND model IN (` + placeholders(len(models)) + `)`
-		if limit >= 0 {
-			var n int
-			if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT item_id `+from+` LIMIT ?)`,
-				append(args, limit+1)...); err != nil {
-				return nil, false, fmt.Errorf("keyword %q: %w", f.Keyword, err)
-			}
-			capped = capped || n > limit
+		c.add(`i.id IN (SELECT item_id FROM keywords WHERE workspace = ? AND keyword = ? AND model IN (`+
+			placeholders(len(models))+`))`, args...)
+	}
+	return c, nil
+}
+
+// itemClause turns f into SQL. With capped matches (see ResolveMatches; a
+// page's reads resolve them if the caller did not), it selects among the
+// latest MatchCap and says whether there were more; uncapped (exports),
+// among all.
+func (db *DB) itemClause(ctx context.Context, f ItemFilter, capMatches bool) (c *clause, capped bool, err error) {
+	if capMatches {
+		if f, err = db.ResolveMatches(ctx, f); err != nil {
+			return nil, false, err
 		}
-		c.add(`i.id IN (SELECT item_id `+from+` ORDER BY item_id DESC LIMIT ?)`, append(args, limit)...)
+	}
+	c = &clause{}
+	// A unary + keeps SQLite from using an index on the column, steering it
+	// to the one that selects least: the matches, or the cluster.
+	col := func(name string) string {
+		if f.matches != nil || f.ClusterID != 0 && name != "cluster_id" {
+			return "+i." + name
+		}
+		return "i." + name
+	}
+	c.add(col("workspace")+" = ?", f.Workspace)
+	if f.ClusterID != 0 {
+		c.add("i.cluster_id = ?", f.ClusterID)
+	}
+	if f.matches != nil {
+		c.add("i.id IN (SELECT value FROM json_each(?))", f.matches.ids)
+		capped = f.matches.capped
+	} else if f.Search != "" || f.Keyword != "" {
+		m, err := db.matchClause(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		c.conds, c.args = append(c.conds, m.conds...), append(c.args, m.args...)
+	}
+	for _, eq := range []struct{ col, v string }{
+		{"source", f.Source}, {"query", f.Query}, {"language", f.Language}, {"state", string(f.State)},
+	} {
+		if eq.v != "" {
+			c.add(col(eq.col)+" = ?", eq.v)
+		}
 	}
 	if !f.From.IsZero() {
-		c.add("i.published_at >= ?", T(f.From))
+		c.add(col("published_at")+" >= ?", T(f.From))
 	}
 	if !f.To.IsZero() {
-		c.add("i.published_at < ?", T(f.To))
+		c.add(col("published_at")+" < ?", T(f.To))
 	}
 	return c, capped, nil
 }
 
 // ListItems returns one page of the items f selects.
 func (db *DB) ListItems(ctx context.Context, f ItemFilter, order ItemOrder, limit, offset int) ([]Item, error) {
-	c, _, err := db.itemClause(ctx, f, MatchCap)
+	f, err := db.ResolveMatches(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := db.itemClause(ctx, f, true)
 	if err != nil {
 		return nil, err
 	}
 	by, err := order.sql()
 	if err != nil {
 		return nil, err
+	}
+	if f.matches != nil {
+		// Sort the (at most MatchCap) matches rather than walk the time
+		// index of the whole workspace looking for them.
+		by = "+" + by
 	}
 	var out []Item
 	err = db.x.SelectContext(ctx, &out, `SELECT `+prefixed("i", itemColumns)+` FROM items i`+c.where()+
@@ -160,7 +278,7 @@ func (db *DB) ListItems(ctx context.Context, f ItemFilter, order ItemOrder, limi
 // goes: exports stream without holding the list in memory. A search or
 // keyword filter is not capped here: an export is every match.
 func (db *DB) EachItem(ctx context.Context, f ItemFilter, order ItemOrder, fn func(Item) error) error {
-	c, _, err := db.itemClause(ctx, f, -1)
+	c, _, err := db.itemClause(ctx, f, false)
 	if err != nil {
 		return err
 	}
@@ -236,7 +354,12 @@ func (db *DB) CountItems(ctx context.Context, f ItemFilter, bound int) (Count, e
 		}
 		return Count{N: n, Exact: true}, nil
 	}
-	c, capped, err := db.itemClause(ctx, f, MatchCap)
+	if f, err := db.ResolveMatches(ctx, f); err != nil {
+		return Count{}, err
+	} else if f.only() {
+		return Count{N: min(f.matches.n, bound), Exact: !f.matches.capped && f.matches.n <= bound}, nil
+	}
+	c, capped, err := db.itemClause(ctx, f, true)
 	if err != nil {
 		return Count{}, err
 	}
@@ -284,7 +407,7 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 	}
 	whole := wholeDays(f.From) && wholeDays(f.To)
 	rest := f
-	rest.From, rest.To = time.Time{}, time.Time{}
+	rest.From, rest.To, rest.matches = time.Time{}, time.Time{}, nil
 	var err error
 	switch {
 	case hourly || !whole:
@@ -315,7 +438,28 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 			ORDER BY d.day`, args...)
 		return tl, wrap(err, "days of cluster %d", f.ClusterID)
 	}
-	c, capped, err := db.itemClause(ctx, f, MatchCap)
+	if f, err = db.ResolveMatches(ctx, f); err != nil {
+		return tl, err
+	}
+	if f.only() {
+		width := 10
+		if hourly {
+			width = 13
+		}
+		counts := map[string]int{}
+		for _, p := range f.matches.published {
+			if !p.IsZero() {
+				counts[p.UTC().Format("2006-01-02T15")[:width]]++
+			}
+		}
+		for label, n := range counts {
+			tl.Buckets = append(tl.Buckets, Bucket{Label: label, Items: n})
+		}
+		slices.SortFunc(tl.Buckets, func(a, b Bucket) int { return strings.Compare(a.Label, b.Label) })
+		tl.Partial = f.matches.capped
+		return tl, nil
+	}
+	c, capped, err := db.itemClause(ctx, f, true)
 	if err != nil {
 		return tl, err
 	}
@@ -324,9 +468,14 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 		width = 13
 	}
 	c.add("i.published_at IS NOT NULL")
+	order := "i.published_at"
+	if f.Search != "" || f.Keyword != "" {
+		order = "+i.published_at" // start from the matches, not the time index
+	}
+
 	err = db.x.SelectContext(ctx, &tl.Buckets, fmt.Sprintf(`SELECT substr(published_at, 1, %d) AS label, count(*) AS items
-		FROM (SELECT i.published_at FROM items i%s ORDER BY i.published_at DESC LIMIT ?) GROUP BY 1 ORDER BY 1`,
-		width, c.where()), append(c.args, MatchCap)...)
+		FROM (SELECT i.published_at FROM items i%s ORDER BY %s DESC LIMIT ?) GROUP BY 1 ORDER BY 1`,
+		width, c.where(), order), append(c.args, MatchCap)...)
 	if err != nil {
 		return tl, fmt.Errorf("timeline of %s: %w", f.Workspace, err)
 	}
@@ -394,6 +543,30 @@ func (s ClusterSort) sql() (by, index string, err error) {
 	return "", "", fmt.Errorf("unknown cluster order %q (size, added, trend, recent, unique): %w", s, ErrInvalid)
 }
 
+// fewLargeClusters is how many clusters of at least MinSize members a list
+// may sort itself rather than walk its order's index past the singletons.
+const fewLargeClusters = 20000
+
+// clusterPlan returns the ORDER BY and index for f. Most clusters have one
+// member, so "size at least 5, newest first" walks the size index and
+// sorts what it finds, as long as that is not too many.
+func (db *DB) clusterPlan(ctx context.Context, f ClusterFilter) (by, index string, err error) {
+	by, index, err = f.Order.sql()
+	if err != nil || f.MinSize < 2 || index == "clusters_workspace_size" {
+		return by, index, err
+	}
+	var n int
+	err = db.x.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM clusters INDEXED BY clusters_workspace_size
+		WHERE workspace = ? AND merged_into IS NULL AND size >= ? LIMIT ?)`, f.Workspace, f.MinSize, fewLargeClusters+1)
+	if err != nil {
+		return "", "", fmt.Errorf("clusters of %s: %w", f.Workspace, err)
+	}
+	if n <= fewLargeClusters {
+		index = "clusters_workspace_size"
+	}
+	return by, index, nil
+}
+
 // HasMemberFilter says whether f looks into members, which makes each
 // cluster it passes over cost a lookup.
 func (f ClusterFilter) HasMemberFilter() bool {
@@ -443,7 +616,7 @@ func (db *DB) ListClusterPage(ctx context.Context, f ClusterFilter, limit, offse
 	if err != nil {
 		return nil, err
 	}
-	by, index, err := f.Order.sql()
+	by, index, err := db.clusterPlan(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +635,7 @@ func (db *DB) EachCluster(ctx context.Context, f ClusterFilter, fn func(*Cluster
 	if err != nil {
 		return err
 	}
-	by, index, err := f.Order.sql()
+	by, index, err := db.clusterPlan(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -494,7 +667,7 @@ func (db *DB) CountClusters(ctx context.Context, f ClusterFilter, bound int) (Co
 	if err != nil {
 		return Count{}, err
 	}
-	_, index, err := f.Order.sql()
+	_, index, err := db.clusterPlan(ctx, f)
 	if err != nil {
 		return Count{}, err
 	}
@@ -550,7 +723,7 @@ func (db *DB) ClusterFacets(ctx context.Context, clusterID int64, sample int) (m
 		Items    int    `db:"items"`
 	}
 	err := db.x.SelectContext(ctx, &rows, `SELECT language, source, query, count(*) AS items FROM items
-		WHERE id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY id DESC LIMIT ?) GROUP BY 1, 2, 3`,
+		WHERE id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY published_at DESC LIMIT ?) GROUP BY 1, 2, 3`,
 		clusterID, sample)
 	if err != nil {
 		return nil, fmt.Errorf("members of cluster %d: %w", clusterID, err)
@@ -578,7 +751,7 @@ func (db *DB) ClusterFacets(ctx context.Context, clusterID int64, sample int) (m
 func (db *DB) ClusterKeywords(ctx context.Context, clusterID int64, sample, limit int) ([]KeywordCount, error) {
 	var kws []KeywordCount
 	err := db.x.SelectContext(ctx, &kws, `SELECT model, keyword, count(*) AS items FROM keywords
-		WHERE item_id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY id DESC LIMIT ?)
+		WHERE item_id IN (SELECT id FROM items WHERE cluster_id = ? ORDER BY published_at DESC LIMIT ?)
 		GROUP BY model, keyword ORDER BY items DESC, model, keyword LIMIT ?`, clusterID, sample, limit)
 	if err != nil {
 		return nil, fmt.Errorf("keywords of cluster %d: %w", clusterID, err)

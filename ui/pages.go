@@ -469,6 +469,10 @@ func (s *Server) content(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The search and keyword run once for the list, the count and the timeline.
+	if f, err = s.opt.DB.ResolveMatches(ctx, f); err != nil {
+		return nil, err
+	}
 	p := contentPage{Filter: f, Order: store.ItemOrder(q.Get("order")), Hourly: q.Get("by") == "hour", Cap: store.MatchCap}
 	if p.Order == "" {
 		p.Order = store.NewestFirst

@@ -32,6 +32,7 @@ type Reader interface {
 	Item(ctx context.Context, id int64) (store.Item, error)
 	Events(ctx context.Context, itemID int64) ([]store.Event, error)
 	Keywords(ctx context.Context, itemID int64) ([]store.Keyword, error)
+	ResolveMatches(ctx context.Context, f store.ItemFilter) (store.ItemFilter, error)
 	ListItems(ctx context.Context, f store.ItemFilter, order store.ItemOrder, limit, offset int) ([]store.Item, error)
 	EachItem(ctx context.Context, f store.ItemFilter, order store.ItemOrder, fn func(store.Item) error) error
 	CountItems(ctx context.Context, f store.ItemFilter, bound int) (store.Count, error)

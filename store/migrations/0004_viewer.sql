@@ -98,6 +98,9 @@ CREATE INDEX clusters_trend ON clusters (workspace, trend DESC) WHERE merged_int
 CREATE INDEX clusters_recent ON clusters (workspace, last_published_at DESC) WHERE merged_into IS NULL;
 CREATE INDEX clusters_unique ON clusters (workspace, unique_texts DESC) WHERE merged_into IS NULL;
 
+-- A cluster's members, newest first, without sorting all of them.
+CREATE INDEX items_cluster_published ON items (cluster_id, published_at) WHERE cluster_id IS NOT NULL;
+
 -- Content filters that are not served by the published-time index.
 CREATE INDEX items_source ON items (workspace, source, published_at);
 CREATE INDEX items_language ON items (workspace, language, published_at);
