@@ -85,10 +85,70 @@ func (tx *Tx) InsertItem(ctx context.Context, it *Item) (bool, error) {
 		return false, fmt.Errorf("insert item %s/%s/%s: %w", it.Workspace, it.Source, it.RawID, err)
 	}
 	it.CreatedAt, it.UpdatedAt = now, now
-	if err := tx.indexForSearch(ctx, []searchRow{{it.ID, it.RawText}}); err != nil {
+	if err := tx.countInserted(ctx, []*Item{it}); err != nil {
 		return false, err
 	}
-	return true, tx.logEvent(ctx, Event{ItemID: it.ID, From: "", To: it.State, Error: it.LastError})
+	if err := tx.logEvent(ctx, Event{ItemID: it.ID, From: "", To: it.State, Error: it.LastError}); err != nil {
+		return false, err
+	}
+	return true, tx.indexForSearch(ctx, []searchRow{{it.ID, it.RawText}})
+}
+
+// countInserted adds new items to the running totals the viewer reads
+// (item_days, item_states), one upsert per distinct key of the batch.
+// Updates and deletions are counted by triggers (migration 0004); an
+// insert trigger would cost an upsert per row on ingest's hot path.
+func (tx *Tx) countInserted(ctx context.Context, items []*Item) error {
+	type dayKey struct{ ws, day, source, language string }
+	type stateKey struct {
+		ws     string
+		dateID int
+		state  State
+	}
+	days, states := map[dayKey]int{}, map[stateKey]int{}
+	var dayOrder []dayKey
+	var stateOrder []stateKey
+	for _, it := range items {
+		day := ""
+		if !it.PublishedAt.IsZero() {
+			day = fmtTime(it.PublishedAt.Time)[:10]
+		}
+		dk := dayKey{it.Workspace, day, it.Source, it.Language}
+		if days[dk] == 0 {
+			dayOrder = append(dayOrder, dk)
+		}
+		days[dk]++
+		sk := stateKey{it.Workspace, it.DateID, it.State}
+		if states[sk] == 0 {
+			stateOrder = append(stateOrder, sk)
+		}
+		states[sk]++
+	}
+	err := chunks(dayOrder, 5, func(part []dayKey, values string) error {
+		args := make([]any, 0, 5*len(part))
+		for _, k := range part {
+			args = append(args, k.ws, k.day, k.source, k.language, days[k])
+		}
+		_, err := tx.exec(ctx, `INSERT INTO item_days (workspace, day, source, language, items) VALUES `+values+`
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("count items per day: %w", err)
+	}
+	err = chunks(stateOrder, 4, func(part []stateKey, values string) error {
+		args := make([]any, 0, 4*len(part))
+		for _, k := range part {
+			args = append(args, k.ws, k.dateID, k.state, states[k])
+		}
+		_, err := tx.exec(ctx, `INSERT INTO item_states (workspace, date_id, state, items) VALUES `+values+`
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("count items per state: %w", err)
+	}
+	return nil
 }
 
 // ReplaceItem overwrites an existing item's extracted fields with it's and
@@ -496,6 +556,15 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) ([]bool, error) {
 		return nil, fmt.Errorf("insert items: %w", err)
 	}
 	if err := tx.logEvents(ctx, events); err != nil {
+		return nil, err
+	}
+	added := make([]*Item, 0, len(index))
+	for i, it := range items {
+		if inserted[i] {
+			added = append(added, it)
+		}
+	}
+	if err := tx.countInserted(ctx, added); err != nil {
 		return nil, err
 	}
 	// Last and all together: a statement on another table after rows went

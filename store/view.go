@@ -807,16 +807,39 @@ func (f KeywordFilter) order() string {
 	return "items DESC, model, keyword"
 }
 
-// ListKeywords returns one page of the keywords f selects.
+// popularKeyword is the count from which keyword_totals_popular indexes a
+// keyword.
+const popularKeyword = 10
+
+// ListKeywords returns one page of the keywords f selects. By count, it
+// reads the popular ones in index order and sorts the long tail only for
+// a page that reaches it.
 func (db *DB) ListKeywords(ctx context.Context, f KeywordFilter, limit, offset int) ([]KeywordStat, error) {
 	c := f.clause()
 	var out []KeywordStat
-	err := db.x.SelectContext(ctx, &out, `SELECT model, keyword, items, trend FROM keyword_totals`+c.where()+
-		` ORDER BY `+f.order()+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
-	if err != nil {
+	list := func(cond string, limit, offset int) error {
+		var part []KeywordStat
+		err := db.x.SelectContext(ctx, &part, `SELECT model, keyword, items, trend FROM keyword_totals`+c.where()+cond+
+			` ORDER BY `+f.order()+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
+		out = append(out, part...)
+		return err
+	}
+	if f.ByTrend {
+		return out, wrap(list("", limit, offset), "keywords of %s", f.Workspace)
+	}
+	popular := fmt.Sprintf(" AND items >= %d", popularKeyword)
+	if err := list(popular, limit, offset); err != nil {
 		return nil, fmt.Errorf("keywords of %s: %w", f.Workspace, err)
 	}
-	return out, nil
+	if len(out) == limit {
+		return out, nil
+	}
+	var n int
+	if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM keyword_totals`+c.where()+popular, c.args...); err != nil {
+		return nil, fmt.Errorf("keywords of %s: %w", f.Workspace, err)
+	}
+	tail := fmt.Sprintf(" AND items < %d", popularKeyword)
+	return out, wrap(list(tail, limit-len(out), max(0, offset-n)), "keywords of %s", f.Workspace)
 }
 
 // EachKeyword calls fn for every keyword f selects, in order.
