@@ -106,9 +106,10 @@ var benchCJK = []string{"今天的天气很好", "天气预报说明天下雨", 
 // benchDB builds (or reuses) a database of n items in workspace "big":
 // 30% of them copies and near-copies of 2,000 narratives with Zipf-like
 // popularity, the rest chatter that stays in clusters of one, as the
-// cluster step leaves it; eight keywords per item; 60 days.
+// cluster step leaves it; eight keywords per item from a long-tailed
+// vocabulary; 60 days.
 func benchDB(b *testing.B, n int) string {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("timpani-ui-bench-%d-v3.db", n))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("timpani-ui-bench-%d-v4.db", n))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
@@ -123,6 +124,9 @@ func benchDB(b *testing.B, n int) string {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.1, 1, 1999)
+	// Keywords as YAKE leaves them: a few common words and a long tail
+	// (about 300,000 distinct at a million items).
+	kwZipf := rand.NewZipf(rand.New(rand.NewPCG(5, 6)), 1.05, 1, 299_999)
 	first := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	langs := []string{"en", "es", "fr", "pt", "ar"}
 	sources := []string{"feed", "forum", "tips"}
@@ -180,8 +184,11 @@ func benchDB(b *testing.B, n int) string {
 			var members []store.ItemCluster
 			var days []store.ClusterDay
 			for i, it := range items {
-				for k := range 8 {
-					w := benchWords[(rng.IntN(len(benchWords))+k)%len(benchWords)]
+				for range 8 {
+					w := benchWords[rng.IntN(len(benchWords))]
+					if k := int(kwZipf.Uint64()); k >= len(benchWords) {
+						w = benchWords[k%len(benchWords)] + " " + strconv.Itoa(k/len(benchWords))
+					}
 					kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: "big", PublishedAt: it.PublishedAt,
 						Model: "yake", Keyword: store.Keyword{Text: w, Score: rng.Float64()}})
 				}

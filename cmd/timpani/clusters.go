@@ -167,16 +167,8 @@ type SimilarCmd struct {
 
 // Run embeds the text with the workspace's model and searches its index.
 func (c *SimilarCmd) Run(ctx context.Context, app *App) error {
-	ws := c.Workspace
-	if ws == "" {
-		if len(app.Config.Workspaces) != 1 {
-			return fmt.Errorf("more than one workspace: choose one with --workspace")
-		}
-		for name := range app.Config.Workspaces {
-			ws = name
-		}
-	}
-	if _, err := app.workspaces(ws); err != nil {
+	ws, err := app.workspaceOrOnly(c.Workspace)
+	if err != nil {
 		return err
 	}
 	matches, err := app.similar(ctx, ws, c.Text, c.Limit, c.Threshold)

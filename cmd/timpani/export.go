@@ -37,16 +37,11 @@ type ExportCmd struct {
 
 // Run streams the list.
 func (c *ExportCmd) Run(ctx context.Context, app *App) error {
-	ws := c.Workspace
-	if ws == "" {
-		if len(app.Config.Workspaces) != 1 {
-			return fmt.Errorf("more than one workspace: choose one with --workspace")
-		}
-		for name := range app.Config.Workspaces {
-			ws = name
-		}
+	ws, err := app.workspaceOrOnly(c.Workspace)
+	if err != nil {
+		return err
 	}
-	if _, err := app.openWorkspaces(ctx, ws); err != nil {
+	if err := app.Open(ctx); err != nil {
 		return err
 	}
 	q := url.Values{}

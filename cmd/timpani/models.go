@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/timpani-dev/timpani/workflow/langid"
@@ -50,24 +49,7 @@ func serveModels(ctx context.Context, app *App, ln net.Listener, workers int) er
 	})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	app.printf("models: serving Presto (/process_item/<model>__Model) and Alegre (/text/similarity/) on http://%s\n", ln.Addr())
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	runErr := make(chan error, 1)
-	wg.Go(func() { runErr <- srv.Run(ctx) })
-	wg.Go(func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		hs.Shutdown(sctx)
-	})
-	err = hs.Serve(ln)
-	cancel() // Serve can also end on its own: stop the workers either way
-	wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return errors.Join(err, ignoreCanceled(<-runErr))
+	return serveUntilDone(ctx, hs, ln, srv.Run)
 }
 
 // langidAdapter serves langid as the model server's fasttext model.

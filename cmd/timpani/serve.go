@@ -70,6 +70,21 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// workspaceOrOnly returns name, or the only workspace when name is "".
+func (a *App) workspaceOrOnly(name string) (string, error) {
+	if name != "" {
+		_, err := a.workspaces(name)
+		return name, err
+	}
+	if len(a.Config.Workspaces) != 1 {
+		return "", fmt.Errorf("more than one workspace: choose one with --workspace")
+	}
+	for ws := range a.Config.Workspaces {
+		name = ws
+	}
+	return name, nil
+}
+
 // tokens reads the configured tokens from the environment.
 func (a *App) tokens() (map[string][]string, error) {
 	out := map[string][]string{}
@@ -115,25 +130,36 @@ func serve(ctx context.Context, app *App, ln net.Listener, process bool) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(app.Stdout, "timpani: viewer on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 
+	return serveUntilDone(ctx, hs, ln, func(ctx context.Context) error {
+		if process {
+			acts.background(ctx)
+		}
+		return nil
+	})
+}
+
+// serveUntilDone serves hs on ln alongside work until ctx ends (then it
+// shuts hs down) or hs stops on its own (then it cancels work), and
+// returns once both have.
+func serveUntilDone(ctx context.Context, hs *http.Server, ln net.Listener, work func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	if process {
-		wg.Go(func() { acts.background(ctx) })
-	}
+	workErr := make(chan error, 1)
+	wg.Go(func() { workErr <- work(ctx) })
 	wg.Go(func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		hs.Shutdown(sctx)
 	})
-	err = hs.Serve(ln)
+	err := hs.Serve(ln)
 	cancel()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return err
+	return errors.Join(err, ignoreCanceled(<-workErr))
 }
 
 // viewerActions is what the viewer may ask for. work serialises the
