@@ -53,6 +53,9 @@ func (o ItemOrder) sql() (string, error) {
 type clause struct {
 	conds []string
 	args  []any
+	// fromSet says a condition names a bounded set of rows the query
+	// should start from, rather than walk an index in its order.
+	fromSet bool
 }
 
 func (c *clause) add(cond string, args ...any) {
@@ -507,6 +510,8 @@ type ClusterFilter struct {
 	// Member filters: clusters with at least one member matching.
 	Source, Query, Language, Keyword string
 	Order                            ClusterSort
+
+	matches *matchSet // the clusters a keyword names, by ResolveClusterMatches
 }
 
 // ClusterSort is how cluster lists sort.
@@ -567,14 +572,70 @@ func (db *DB) clusterPlan(ctx context.Context, f ClusterFilter) (by, index strin
 	return by, index, nil
 }
 
+// clustersFrom is the FROM of a cluster list: walking the index of its
+// order, or, when c names a bounded set, looking those up and sorting them.
+func clustersFrom(c *clause, index string) string {
+	if c.fromSet {
+		return "clusters c NOT INDEXED"
+	}
+	return "clusters c INDEXED BY " + index
+}
+
 // HasMemberFilter says whether f looks into members, which makes each
 // cluster it passes over cost a lookup.
 func (f ClusterFilter) HasMemberFilter() bool {
 	return f.Source != "" || f.Query != "" || f.Language != "" || f.Keyword != ""
 }
 
-func (f ClusterFilter) clause() (*clause, error) {
-	c := &clause{}
+// ResolveClusterMatches finds, once for a page's list and count, the
+// clusters holding the latest MatchCap items that carry f's keyword (and
+// match its other member filters). Without a keyword, f comes back as it
+// was.
+func (db *DB) ResolveClusterMatches(ctx context.Context, f ClusterFilter) (ClusterFilter, error) {
+	if f.Keyword == "" || f.matches != nil {
+		return f, nil
+	}
+	models, err := db.keywordModels(ctx, ItemFilter{Workspace: f.Workspace, Keyword: f.Keyword})
+	if err != nil {
+		return f, err
+	}
+	// Item ids only: the keyword index covers them, no row is read.
+	var itemIDs []int64
+	for _, m := range models {
+		var part []int64
+		err := db.x.SelectContext(ctx, &part, `SELECT item_id FROM keywords WHERE workspace = ? AND model = ?
+			AND keyword = ? ORDER BY item_id DESC LIMIT ?`, f.Workspace, m, f.Keyword, MatchCap+1)
+		if err != nil {
+			return f, fmt.Errorf("keyword %q in %s: %w", f.Keyword, f.Workspace, err)
+		}
+		itemIDs = append(itemIDs, part...)
+	}
+	slices.SortFunc(itemIDs, func(a, b int64) int { return cmp.Compare(b, a) })
+	itemIDs = slices.Compact(itemIDs)
+	capped := len(itemIDs) > MatchCap
+	b, _ := json.Marshal(itemIDs[:min(len(itemIDs), MatchCap)])
+	query := `SELECT DISTINCT cluster_id FROM items WHERE id IN (SELECT value FROM json_each(?)) AND cluster_id IS NOT NULL`
+	args := []any{string(b)}
+	for _, eq := range []struct{ col, v string }{{"source", f.Source}, {"query", f.Query}, {"language", f.Language}} {
+		if eq.v != "" {
+			query += " AND " + eq.col + " = ?"
+			args = append(args, eq.v)
+		}
+	}
+	var ids []int64
+	if err := db.x.SelectContext(ctx, &ids, query, args...); err != nil {
+		return f, fmt.Errorf("clusters of keyword %q: %w", f.Keyword, err)
+	}
+	b, _ = json.Marshal(ids)
+	f.matches = &matchSet{ids: string(b), n: len(ids), capped: capped}
+	return f, nil
+}
+
+// clusterClause turns f into SQL. With capMatches, a keyword filter looks
+// at the clusters of the keyword's latest MatchCap items (capped says
+// whether it has more); without (exports), at every member.
+func (db *DB) clusterClause(ctx context.Context, f ClusterFilter, capMatches bool) (c *clause, capped bool, err error) {
+	c = &clause{}
 	c.add("c.workspace = ? AND c.merged_into IS NULL", f.Workspace)
 	if f.MinSize > 0 {
 		c.add("c.size >= ?", f.MinSize)
@@ -596,14 +657,22 @@ func (f ClusterFilter) clause() (*clause, error) {
 			args = append(args, eq.v)
 		}
 	}
-	if f.Keyword != "" {
+	switch {
+	case f.Keyword != "" && capMatches:
+		if f, err = db.ResolveClusterMatches(ctx, f); err != nil {
+			return nil, false, err
+		}
+		c.add("c.id IN (SELECT value FROM json_each(?))", f.matches.ids)
+		c.fromSet = true
+		return c, f.matches.capped, nil
+	case f.Keyword != "":
 		member = append(member, "EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = m.id AND k.keyword = ?)")
 		args = append(args, f.Keyword)
 	}
 	if len(member) > 0 {
 		c.add("EXISTS (SELECT 1 FROM items m WHERE m.cluster_id = c.id AND "+strings.Join(member, " AND ")+")", args...)
 	}
-	return c, nil
+	return c, false, nil
 }
 
 // clusterListColumns are clusterColumns without the vector sum, which no
@@ -612,7 +681,7 @@ var clusterListColumns = strings.Replace(prefixed("c", clusterColumns), "c.vecto
 
 // ListClusterPage returns one page of the clusters f selects.
 func (db *DB) ListClusterPage(ctx context.Context, f ClusterFilter, limit, offset int) ([]*Cluster, error) {
-	c, err := f.clause()
+	c, _, err := db.clusterClause(ctx, f, true)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +690,7 @@ func (db *DB) ListClusterPage(ctx context.Context, f ClusterFilter, limit, offse
 		return nil, err
 	}
 	var rows []clusterRow
-	err = db.x.SelectContext(ctx, &rows, `SELECT `+clusterListColumns+` FROM clusters c INDEXED BY `+index+c.where()+
+	err = db.x.SelectContext(ctx, &rows, `SELECT `+clusterListColumns+` FROM `+clustersFrom(c, index)+c.where()+
 		` ORDER BY `+by+` LIMIT ? OFFSET ?`, append(c.args, limit, offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("clusters of %s: %w", f.Workspace, err)
@@ -631,7 +700,7 @@ func (db *DB) ListClusterPage(ctx context.Context, f ClusterFilter, limit, offse
 
 // EachCluster calls fn for every cluster f selects, in order.
 func (db *DB) EachCluster(ctx context.Context, f ClusterFilter, fn func(*Cluster) error) error {
-	c, err := f.clause()
+	c, _, err := db.clusterClause(ctx, f, false)
 	if err != nil {
 		return err
 	}
@@ -639,7 +708,7 @@ func (db *DB) EachCluster(ctx context.Context, f ClusterFilter, fn func(*Cluster
 	if err != nil {
 		return err
 	}
-	rows, err := db.x.QueryxContext(ctx, `SELECT `+clusterListColumns+` FROM clusters c INDEXED BY `+index+c.where()+
+	rows, err := db.x.QueryxContext(ctx, `SELECT `+clusterListColumns+` FROM `+clustersFrom(c, index)+c.where()+
 		` ORDER BY `+by, c.args...)
 	if err != nil {
 		return fmt.Errorf("clusters of %s: %w", f.Workspace, err)
@@ -663,7 +732,16 @@ func (db *DB) EachCluster(ctx context.Context, f ClusterFilter, fn func(*Cluster
 
 // CountClusters counts the clusters f selects, up to bound.
 func (db *DB) CountClusters(ctx context.Context, f ClusterFilter, bound int) (Count, error) {
-	c, err := f.clause()
+	f, err := db.ResolveClusterMatches(ctx, f)
+	if err != nil {
+		return Count{}, err
+	}
+	if f.matches != nil && f.MinSize == 0 && f.MinUnique == 0 && f.From.IsZero() && f.To.IsZero() {
+		// The keyword's clusters are the count: items only point at live
+		// clusters of their own workspace.
+		return Count{N: min(f.matches.n, bound), Exact: !f.matches.capped && f.matches.n <= bound}, nil
+	}
+	c, capped, err := db.clusterClause(ctx, f, true)
 	if err != nil {
 		return Count{}, err
 	}
@@ -671,10 +749,11 @@ func (db *DB) CountClusters(ctx context.Context, f ClusterFilter, bound int) (Co
 	if err != nil {
 		return Count{}, err
 	}
-	n, err := db.boundedCount(ctx, "clusters c INDEXED BY "+index+c.where(), c.args, bound)
+	n, err := db.boundedCount(ctx, clustersFrom(c, index)+c.where(), c.args, bound)
 	if err != nil {
 		return Count{}, fmt.Errorf("count clusters of %s: %w", f.Workspace, err)
 	}
+	n.Exact = n.Exact && !capped
 	return n, nil
 }
 

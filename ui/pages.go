@@ -300,6 +300,10 @@ func (s *Server) clusters(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A keyword is looked up once for the list and the count.
+	if f, err = s.opt.DB.ResolveClusterMatches(ctx, f); err != nil {
+		return nil, err
+	}
 	cs, err := s.opt.DB.ListClusterPage(ctx, f, pg.fetchMore(), pg.offset())
 	if err != nil {
 		return nil, err

@@ -38,6 +38,7 @@ type Reader interface {
 	CountItems(ctx context.Context, f store.ItemFilter, bound int) (store.Count, error)
 	ItemTimeline(ctx context.Context, f store.ItemFilter, hourly bool) (store.Timeline, error)
 	Cluster(ctx context.Context, id int64) (*store.Cluster, error)
+	ResolveClusterMatches(ctx context.Context, f store.ClusterFilter) (store.ClusterFilter, error)
 	ListClusterPage(ctx context.Context, f store.ClusterFilter, limit, offset int) ([]*store.Cluster, error)
 	EachCluster(ctx context.Context, f store.ClusterFilter, fn func(*store.Cluster) error) error
 	CountClusters(ctx context.Context, f store.ClusterFilter, bound int) (store.Count, error)

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -213,6 +214,30 @@ func TestClusterPagesShowTheNearDuplicatesTogether(t *testing.T) {
 		t.Errorf("largest cluster = %+v", list.Clusters[0])
 	}
 	id := list.Clusters[0].ID
+	for q, want := range map[string][]int64{
+		"keyword=%23NaturalCure":             {id},
+		"keyword=%23NaturalCure&language=es": nil,
+		"keyword=%23CuraNatural&min_size=2":  {list.Clusters[1].ID},
+		"language=es":                        {list.Clusters[1].ID},
+	} {
+		_, body := f.get(t, "/api/w/news/clusters?"+q)
+		var got struct {
+			Clusters []struct {
+				ID int64 `json:"id"`
+			} `json:"clusters"`
+			Count store.Count `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, c := range got.Clusters {
+			ids = append(ids, c.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) || got.Count != (store.Count{N: len(want), Exact: true}) {
+			t.Errorf("clusters?%s = %v (count %+v), want %v", q, ids, got.Count, want)
+		}
+	}
 	_, body = f.get(t, "/api/w/news/clusters/"+itoa(id)+"?per_page=3")
 	var detail struct {
 		Members []struct {
