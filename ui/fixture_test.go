@@ -50,6 +50,7 @@ var posts = []struct {
 // on it.
 type fixture struct {
 	db      *store.DB
+	rdb     *store.DB // the viewer's read-only connection
 	server  *Server
 	http    *httptest.Server
 	indexes *workflow.Indexes
@@ -110,7 +111,7 @@ func newFixture(t *testing.T, tokens map[string][]string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	f := &fixture{db: db, indexes: ix}
+	f := &fixture{db: db, rdb: rdb, indexes: ix}
 	f.server, err = New(Options{DB: rdb, Actions: &testActions{f: f},
 		Workspaces: []Workspace{{Name: "news", Title: "News watch"}, {Name: "private", Title: "Private"}},
 		Tokens:     tokens, Version: "test"})

@@ -434,6 +434,10 @@ func statusOf(err error) int {
 // errors are logged; their text is still shown, since the viewer's users
 // are the people who run it.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
+		// SQLite reports an interrupted query in its own words.
+		err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
 	code := statusOf(err)
 	if code >= 500 {
 		s.opt.Log.Error("viewer", "path", r.URL.Path, "err", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/timpani-dev/timpani/store"
 )
@@ -455,6 +457,22 @@ func TestEmbedsOnlyKnownPostsWithWellFormedIDs(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("embedOf(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestASlowPageAnswers503SayingSo(t *testing.T) {
+	f := newFixture(t, nil)
+	srv, err := New(Options{DB: f.rdb, Actions: &testActions{f: f}, Workspaces: []Workspace{{Name: "news"}},
+		QueryTimeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/w/news/content?q=lemon", "/api/w/news/clusters"} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, p, nil))
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "took too long") {
+			t.Errorf("GET %s with no time to answer = %d: %.300s", p, rec.Code, rec.Body.String())
 		}
 	}
 }
