@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -144,4 +145,31 @@ func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		return nil, fmt.Errorf("runs: %w", err)
 	}
 	return rs, nil
+}
+
+// Counts says what a run did in words: pages, records and what the source
+// reported for a fetch (with its skips, retries, waits and splits), items
+// for an ingest, transitions for a workflow run.
+func (r Run) Counts() string {
+	var parts []string
+	switch r.Kind {
+	case RunFetch:
+		parts = append(parts, fmt.Sprintf("%d pages, %d records", r.Pages, r.Records))
+		if r.ReportedTotal >= 0 {
+			parts = append(parts, fmt.Sprintf("source reported %d", r.ReportedTotal))
+		}
+		for _, c := range []struct {
+			n    int
+			what string
+		}{{r.Skipped, "bad records skipped"}, {r.Retries, "retries"}, {r.RateLimitWaits, "rate-limit waits"}, {r.WindowsSplit, "windows split"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			}
+		}
+	case RunIngest:
+		parts = append(parts, fmt.Sprintf("%d pages, %d records, %d items, %d unreadable", r.Pages, r.Records, r.Items, r.FailedItems))
+	default:
+		parts = append(parts, fmt.Sprintf("%d transitions, %d failed", r.Items, r.FailedItems))
+	}
+	return strings.Join(parts, "; ")
 }

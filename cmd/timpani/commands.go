@@ -476,30 +476,10 @@ func printStatus(app *App, rep statusReport) {
 }
 
 func runCounts(r store.Run) string {
-	var parts []string
-	switch r.Kind {
-	case store.RunFetch:
-		parts = append(parts, fmt.Sprintf("%d pages, %d records", r.Pages, r.Records))
-		if r.ReportedTotal >= 0 {
-			parts = append(parts, fmt.Sprintf("source reported %d", r.ReportedTotal))
-		}
-		for _, c := range []struct {
-			n    int
-			what string
-		}{{r.Skipped, "bad records skipped"}, {r.Retries, "retries"}, {r.RateLimitWaits, "rate-limit waits"}, {r.WindowsSplit, "windows split"}} {
-			if c.n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
-			}
-		}
-	case store.RunIngest:
-		parts = append(parts, fmt.Sprintf("%d pages, %d records, %d items, %d unreadable", r.Pages, r.Records, r.Items, r.FailedItems))
-	default:
-		parts = append(parts, fmt.Sprintf("%d transitions, %d failed", r.Items, r.FailedItems))
-	}
 	if r.Error != "" {
-		parts = append(parts, "error: "+clip(r.Error, 100))
+		return r.Counts() + "; error: " + clip(r.Error, 100)
 	}
-	return strings.Join(parts, "; ")
+	return r.Counts()
 }
 
 func clip(s string, n int) string {
