@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"sort"
@@ -119,7 +120,7 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
-	tx, err := db.x.BeginTxx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -142,6 +143,31 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		f()
 	}
 	return nil
+}
+
+// lockPatience is how long a writer keeps asking for the write lock while
+// other processes hold it in turn, before it reports the database busy.
+const lockPatience = 2 * time.Minute
+
+// begin starts a write transaction. SQLite's busy handler waits up to
+// busy_timeout for the lock, polling with sleeps, and under steady load
+// from another process it can lose every race for that long; asking again
+// keeps a second `run` on the same file working instead of failing.
+func (db *DB) begin(ctx context.Context) (*sqlx.Tx, error) {
+	deadline := time.Now().Add(lockPatience)
+	pause := 5 * time.Millisecond
+	for {
+		tx, err := db.x.BeginTxx(ctx, nil)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause + time.Duration(rand.Int64N(int64(pause)))):
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
 }
 
 // stmt returns query prepared within tx, preparing it once per database:
