@@ -332,24 +332,8 @@ func (db *DB) boundedCount(ctx context.Context, from string, args []any, bound i
 func (db *DB) CountItems(ctx context.Context, f ItemFilter, bound int) (Count, error) {
 	// Filters the running totals answer are counted exactly, whatever
 	// the size.
-	if f.Search == "" && f.Query == "" && f.State == "" && f.Keyword == "" && f.ClusterID == 0 &&
-		wholeDays(f.From) && wholeDays(f.To) {
-		args := []any{f.Workspace}
-		cond := ""
-		for _, eq := range []struct{ col, v string }{{"source", f.Source}, {"language", f.Language}} {
-			if eq.v != "" {
-				cond += " AND " + eq.col + " = ?"
-				args = append(args, eq.v)
-			}
-		}
-		if !f.From.IsZero() {
-			cond += " AND day >= ?"
-			args = append(args, f.From.UTC().Format(time.DateOnly))
-		}
-		if !f.To.IsZero() {
-			cond += " AND day < ? AND day != ''"
-			args = append(args, f.To.UTC().Format(time.DateOnly))
-		}
+	if f.onTotals() {
+		cond, args := f.itemDays()
 		var n int
 		err := db.x.GetContext(ctx, &n, `SELECT coalesce(sum(items), 0) FROM item_days WHERE workspace = ?`+cond, args...)
 		if err != nil {
@@ -357,9 +341,11 @@ func (db *DB) CountItems(ctx context.Context, f ItemFilter, bound int) (Count, e
 		}
 		return Count{N: n, Exact: true}, nil
 	}
-	if f, err := db.ResolveMatches(ctx, f); err != nil {
+	f, err := db.ResolveMatches(ctx, f)
+	if err != nil {
 		return Count{}, err
-	} else if f.only() {
+	}
+	if f.only() {
 		return Count{N: min(f.matches.n, bound), Exact: !f.matches.capped && f.matches.n <= bound}, nil
 	}
 	c, capped, err := db.itemClause(ctx, f, true)
@@ -414,20 +400,10 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 	var err error
 	switch {
 	case hourly || !whole:
-	case rest == ItemFilter{Workspace: f.Workspace, Source: f.Source, Language: f.Language}:
-		args := []any{f.Workspace}
-		cond := ""
-		if f.Source != "" {
-			cond += " AND source = ?"
-			args = append(args, f.Source)
-		}
-		if f.Language != "" {
-			cond += " AND language = ?"
-			args = append(args, f.Language)
-		}
-		dayCond, args := days("day", args)
+	case f.onTotals():
+		cond, args := f.itemDays()
 		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT day AS label, sum(items) AS items FROM item_days
-			WHERE workspace = ? AND day != ''`+cond+dayCond+` GROUP BY day HAVING sum(items) > 0 ORDER BY day`, args...)
+			WHERE workspace = ? AND day != ''`+cond+` GROUP BY day HAVING sum(items) > 0 ORDER BY day`, args...)
 		return tl, wrap(err, "items per day of %s", f.Workspace)
 	case rest == ItemFilter{Workspace: f.Workspace, Keyword: f.Keyword, KeywordModel: f.KeywordModel} && f.KeywordModel != "":
 		dayCond, args := days("day", []any{f.Workspace, f.KeywordModel, f.Keyword})
@@ -488,6 +464,34 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 	}
 	tl.Partial = capped || total >= MatchCap
 	return tl, nil
+}
+
+// onTotals says whether item_days answers f: a workspace, source or
+// language over whole days.
+func (f ItemFilter) onTotals() bool {
+	return f.Search == "" && f.Query == "" && f.State == "" && f.Keyword == "" && f.ClusterID == 0 &&
+		wholeDays(f.From) && wholeDays(f.To)
+}
+
+// itemDays is f's condition on item_days after "workspace = ?", with
+// its arguments (the workspace first).
+func (f ItemFilter) itemDays() (string, []any) {
+	cond, args := "", []any{f.Workspace}
+	for _, eq := range []struct{ col, v string }{{"source", f.Source}, {"language", f.Language}} {
+		if eq.v != "" {
+			cond += " AND " + eq.col + " = ?"
+			args = append(args, eq.v)
+		}
+	}
+	if !f.From.IsZero() {
+		cond += " AND day >= ?"
+		args = append(args, f.From.UTC().Format(time.DateOnly))
+	}
+	if !f.To.IsZero() {
+		cond += " AND day < ? AND day != ''"
+		args = append(args, f.To.UTC().Format(time.DateOnly))
+	}
+	return cond, args
 }
 
 // wholeDays says whether t is a day boundary (or unset), which the daily
