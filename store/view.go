@@ -131,19 +131,8 @@ func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, err
 			return f, fmt.Errorf("search %q in %s: %w", f.Search, f.Workspace, err)
 		}
 	} else {
-		// One index range per model, newest first, merged here; keywords
-		// carry their item's published time.
-		for _, m := range models {
-			err := db.x.SelectContext(ctx, &rows, `SELECT item_id AS id, published_at FROM keywords
-				WHERE workspace = ? AND model = ? AND keyword = ? ORDER BY item_id DESC LIMIT ?`,
-				f.Workspace, m, f.Keyword, MatchCap+1)
-			if err != nil {
-				return f, fmt.Errorf("keyword %q in %s: %w", f.Keyword, f.Workspace, err)
-			}
-		}
-		if len(models) > 1 {
-			slices.SortFunc(rows, func(a, b match) int { return cmp.Compare(b.ID, a.ID) })
-			rows = slices.CompactFunc(rows, func(a, b match) bool { return a.ID == b.ID })
+		if rows, err = db.keywordItems(ctx, f.Workspace, models, f.Keyword, true); err != nil {
+			return f, err
 		}
 	}
 	m := &matchSet{capped: len(rows) > MatchCap}
@@ -157,6 +146,33 @@ func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, err
 	m.ids, m.n = string(b), len(ids)
 	f.matches = m
 	return f, nil
+}
+
+// keywordItems returns the latest MatchCap+1 items carrying keyword under
+// any of models, newest first: one index range per model, merged here.
+// withPublished adds the published time keywords carry; without it the
+// index alone answers.
+func (db *DB) keywordItems(ctx context.Context, workspace string, models []string, keyword string, withPublished bool) ([]match, error) {
+	published := "NULL"
+	if withPublished {
+		published = "published_at"
+	}
+	var rows []match
+	for _, m := range models {
+		var part []match // Select replaces a slice's contents, it does not append
+		err := db.x.SelectContext(ctx, &part, `SELECT item_id AS id, `+published+` AS published_at FROM keywords
+			WHERE workspace = ? AND model = ? AND keyword = ? ORDER BY item_id DESC LIMIT ?`,
+			workspace, m, keyword, MatchCap+1)
+		if err != nil {
+			return nil, fmt.Errorf("keyword %q in %s: %w", keyword, workspace, err)
+		}
+		rows = append(rows, part...)
+	}
+	if len(models) > 1 {
+		slices.SortFunc(rows, func(a, b match) int { return cmp.Compare(b.ID, a.ID) })
+		rows = slices.CompactFunc(rows, func(a, b match) bool { return a.ID == b.ID })
+	}
+	return rows, nil
 }
 
 // keywordModels is the model of f's keyword filter, or every model of the
@@ -604,20 +620,16 @@ func (db *DB) ResolveClusterMatches(ctx context.Context, f ClusterFilter) (Clust
 		return f, err
 	}
 	// Item ids only: the keyword index covers them, no row is read.
-	var itemIDs []int64
-	for _, m := range models {
-		var part []int64
-		err := db.x.SelectContext(ctx, &part, `SELECT item_id FROM keywords WHERE workspace = ? AND model = ?
-			AND keyword = ? ORDER BY item_id DESC LIMIT ?`, f.Workspace, m, f.Keyword, MatchCap+1)
-		if err != nil {
-			return f, fmt.Errorf("keyword %q in %s: %w", f.Keyword, f.Workspace, err)
-		}
-		itemIDs = append(itemIDs, part...)
+	rows, err := db.keywordItems(ctx, f.Workspace, models, f.Keyword, false)
+	if err != nil {
+		return f, err
 	}
-	slices.SortFunc(itemIDs, func(a, b int64) int { return cmp.Compare(b, a) })
-	itemIDs = slices.Compact(itemIDs)
-	capped := len(itemIDs) > MatchCap
-	b, _ := json.Marshal(itemIDs[:min(len(itemIDs), MatchCap)])
+	capped := len(rows) > MatchCap
+	itemIDs := make([]int64, 0, min(len(rows), MatchCap))
+	for _, r := range rows[:min(len(rows), MatchCap)] {
+		itemIDs = append(itemIDs, r.ID)
+	}
+	b, _ := json.Marshal(itemIDs)
 	query := `SELECT DISTINCT cluster_id FROM items WHERE id IN (SELECT value FROM json_each(?)) AND cluster_id IS NOT NULL`
 	args := []any{string(b)}
 	for _, eq := range []struct{ col, v string }{{"source", f.Source}, {"query", f.Query}, {"language", f.Language}} {

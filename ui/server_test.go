@@ -159,6 +159,7 @@ func TestContentFiltersSearchAndPaging(t *testing.T) {
 		"q=" + url.QueryEscape(`"every morning kills" NOT nothing`): {"Drinking", "drinking", "Drinking", "Drinking"},
 		"q=lem*&language=en":                                        {"Drinking", "drinking", "Drinking", "Drinking"},
 		"language=es&from=2024-03-03":                               {"Tomar agua caliente con limón cada mañana mata el virus #"},
+		"keyword=%23NaturalCure":                                    {"Drinking", "drinking", "Drinking", "Drinking"}, // any model
 		"source=forum&q=formula":                                    {"=HYPERLINK"},
 	} {
 		p := get(q)
