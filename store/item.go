@@ -362,7 +362,13 @@ type Pending struct {
 	Backoff        int       // items waiting out a retry backoff
 	NextAttempt    time.Time // the earliest of their next attempts
 	LeasedByOthers int       // items leased by other live workers
+	Awaiting       int       // items handed to an asynchronous service, waiting for its callback
+	AwaitUntil     time.Time // the earliest deadline among them
 }
+
+// AwaitPrefix starts the lease owner of items waiting for a callback.
+const AwaitPrefix = "await:"
+
 
 // PendingWork reports, for the given non-terminal states of workspace, what
 // is waiting and why.
@@ -372,7 +378,7 @@ func (db *DB) PendingWork(ctx context.Context, workspace string, states []State,
 	}
 	now := T(db.Now())
 	in := `(?` + strings.Repeat(", ?", len(states)-1) + `)`
-	args := []any{now, now, now, owner, workspace}
+	args := []any{now, now, now, owner, AwaitPrefix + "%", now, AwaitPrefix + "%", now, AwaitPrefix + "%", workspace}
 	for _, s := range states {
 		args = append(args, s)
 	}
@@ -380,22 +386,32 @@ func (db *DB) PendingWork(ctx context.Context, workspace string, states []State,
 		Backoff int            `db:"backoff"`
 		Next    sql.NullString `db:"next"`
 		Leased  int            `db:"leased"`
+		Await   int            `db:"awaiting"`
+		Until   sql.NullString `db:"await_until"`
 	}
 	err := db.x.GetContext(ctx, &row, `SELECT
 		count(*) FILTER (WHERE next_attempt_at > ?) AS backoff,
 		min(next_attempt_at) FILTER (WHERE next_attempt_at > ?) AS next,
-		count(*) FILTER (WHERE lease_until > ? AND lease_owner != ?) AS leased
+		count(*) FILTER (WHERE lease_until > ? AND lease_owner != ? AND lease_owner NOT LIKE ?) AS leased,
+		count(*) FILTER (WHERE lease_until > ? AND lease_owner LIKE ?) AS awaiting,
+		min(lease_until) FILTER (WHERE lease_until > ? AND lease_owner LIKE ?) AS await_until
 		FROM items WHERE workspace = ? AND state IN `+in, args...)
 	if err != nil {
 		return Pending{}, fmt.Errorf("pending work of %s: %w", workspace, err)
 	}
-	p := Pending{Backoff: row.Backoff, LeasedByOthers: row.Leased}
-	if row.Next.Valid && row.Backoff > 0 {
+	p := Pending{Backoff: row.Backoff, LeasedByOthers: row.Leased, Awaiting: row.Await}
+	for _, f := range []struct {
+		v   sql.NullString
+		dst *time.Time
+	}{{row.Next, &p.NextAttempt}, {row.Until, &p.AwaitUntil}} {
+		if !f.v.Valid {
+			continue
+		}
 		var t Time
-		if err := t.Scan(row.Next.String); err != nil {
+		if err := t.Scan(f.v.String); err != nil {
 			return Pending{}, err
 		}
-		p.NextAttempt = t.Time
+		*f.dst = t.Time
 	}
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/store"
 )
 
@@ -20,6 +21,12 @@ type Batch struct {
 	Workspace string
 	Step      Step
 	Items     []store.Item
+	// CallbackURL is where an asynchronous service posts an item's result;
+	// set for AsyncAction steps only.
+	CallbackURL func(it store.Item) string
+	// Results are this step's Apply results for Items, handed to a
+	// TxAction's ApplyTx.
+	Results []Result
 }
 
 // Result is what an action produced for one item. Err nil means success;
@@ -30,6 +37,10 @@ type Result struct {
 	Language *Language // the item's language
 	Keywords []KeywordSet
 	Vectors  []store.Vector // ItemID is filled in by the runner
+	// Matches are similar items a remote similarity search found (Alegre's
+	// cluster step), scored by cosine similarity; the step's ApplyTx
+	// places the item among them.
+	Matches []clustering.Match
 }
 
 // Language is an identified language with the identifier's confidence.
@@ -60,7 +71,11 @@ type KeywordSet struct {
 // permanent ones (4xx, unusable content) fail the item at once.
 type StepError struct {
 	Retryable bool
-	Err       error
+	// Unavailable means the service could not be reached or said it is
+	// overloaded (refused connections, timeouts, 429, 502-504): the item
+	// waits for it without spending one of its attempts.
+	Unavailable bool
+	Err         error
 }
 
 // Error is the cause alone: the item's event log already says which step
@@ -75,6 +90,13 @@ var ErrUnusable = errors.New("unusable content")
 
 // Permanent marks err as not worth retrying.
 func Permanent(err error) error { return &StepError{Err: err} }
+
+// unavailable reports whether err says the service is down rather than
+// that the item failed.
+func unavailable(err error) bool {
+	var se *StepError
+	return errors.As(err, &se) && se.Unavailable
+}
 
 // retryable reports whether err should be retried. Unknown errors are: a
 // bounded number of attempts is cheaper than losing an item to a blip.

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/timpani-dev/timpani/clustering"
@@ -28,6 +29,10 @@ type ActionOptions struct {
 	// an in-memory index per workspace.
 	DB      *store.DB
 	Indexes *Indexes
+	// Services are the remote model services steps may name; a service
+	// whose config does not check out is left out (config validation
+	// reports it).
+	Services []ServiceConfig
 }
 
 // Actions returns the actions built into timpani, by name. They run
@@ -36,7 +41,7 @@ func Actions(opt ActionOptions) map[string]Action {
 	if opt.Indexes == nil {
 		opt.Indexes = NewIndexes("", clustering.IndexOptions{}, nil)
 	}
-	return map[string]Action{
+	acts := map[string]Action{
 		"cluster":   &clusterAction{db: opt.DB, indexes: opt.Indexes},
 		"noop":      ActionFunc(func(context.Context, store.Item) Result { return Result{} }),
 		"normalize": ActionFunc(normalize),
@@ -45,6 +50,14 @@ func Actions(opt ActionOptions) map[string]Action {
 		"keywords":  ActionFunc(keywords),
 		"embed":     embedAction{},
 	}
+	for _, svc := range opt.Services {
+		remote, err := RemoteActions(svc, opt)
+		if err != nil {
+			continue
+		}
+		maps.Copy(acts, remote)
+	}
+	return acts
 }
 
 // textOf is what models read: the normalised text once there is one.

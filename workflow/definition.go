@@ -109,21 +109,34 @@ func (d Definition) Validate(actions map[string]Action) error {
 			errs = append(errs, fmt.Errorf("%s: state %q is reached by an earlier step", at, s.State))
 		}
 		seen[s.State] = true
-		if _, ok := actions[s.Action]; !ok {
-			errs = append(errs, fmt.Errorf("%s: unknown action %q (known: %s)", at, s.Action, strings.Join(slices.Sorted(maps.Keys(actions)), ", ")))
+		act, known := actions[actionKey(s)]
+		switch {
+		case known:
+		case s.Service != "" && s.Service != BuiltinService:
+			runs := servicesActions(actions, s.Service)
+			if len(runs) == 0 {
+				errs = append(errs, fmt.Errorf("%s: no service %q is configured", at, s.Service))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: service %q does not run action %q (it runs: %s)", at, s.Service, s.Action, strings.Join(runs, ", ")))
+			}
+		default:
+			var builtin []string
+			for _, k := range slices.Sorted(maps.Keys(actions)) {
+				if !strings.Contains(k, ".") {
+					builtin = append(builtin, k)
+				}
+			}
+			errs = append(errs, fmt.Errorf("%s: unknown action %q (known: %s)", at, s.Action, strings.Join(builtin, ", ")))
 		}
 		if s.Action == "cluster" && !slices.ContainsFunc(d.Steps[:i], func(e Step) bool { return e.Action == "embed" }) {
 			errs = append(errs, fmt.Errorf("%s: cluster needs an embed step before it", at))
 		}
-		if pc, ok := actions[s.Action].(ParamChecker); ok {
+		if pc, ok := act.(ParamChecker); ok {
 			if err := pc.CheckParams(s.Params); err != nil {
 				for _, e := range unjoin(err) {
 					errs = append(errs, fmt.Errorf("%s: %w", at, e))
 				}
 			}
-		}
-		if s.Service != "" && s.Service != BuiltinService {
-			errs = append(errs, fmt.Errorf("%s: service %q: only the builtin service runs actions in this version", at, s.Service))
 		}
 	}
 	return errors.Join(errs...)

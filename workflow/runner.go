@@ -153,7 +153,7 @@ type batch struct {
 // ordered reports whether the leg's batches must commit in claim order.
 func (r *Runner) ordered(l leg) bool {
 	for _, s := range l.Steps {
-		if _, ok := r.actions[s.Action].(TxAction); ok {
+		if _, ok := r.actions[actionKey(s)].(TxAction); ok {
 			return true
 		}
 	}
@@ -378,7 +378,7 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 			in[j] = items[i]
 		}
 		sctx, cancel := context.WithTimeout(ctx, step.Timeout)
-		res := r.actions[step.Action].Apply(sctx, Batch{Workspace: b.items[0].Workspace, Step: step, Items: in})
+		res := r.actions[actionKey(step)].Apply(sctx, Batch{Workspace: b.items[0].Workspace, Step: step, Items: in})
 		cancel()
 		if len(res) != len(in) {
 			return fmt.Errorf("action %s returned %d results for %d items", step.Action, len(res), len(in))
@@ -522,7 +522,7 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 // in claim order, with the vectors earlier steps of the leg computed.
 func (r *Runner) applyTx(ctx context.Context, tx *store.Tx, b batch, items []store.Item, outs []outcome, moved map[int64]bool) error {
 	for k, step := range b.leg.Steps {
-		act, isTx := r.actions[step.Action].(TxAction)
+		act, isTx := r.actions[actionKey(step)].(TxAction)
 		if !isTx {
 			continue
 		}
@@ -533,6 +533,7 @@ func (r *Runner) applyTx(ctx context.Context, tx *store.Tx, b batch, items []sto
 				continue
 			}
 			in.Items = append(in.Items, it)
+			in.Results = append(in.Results, outs[i].results[k])
 			var vs []store.Vector
 			for _, res := range outs[i].results[:k] {
 				vs = append(vs, res.Vectors...)
