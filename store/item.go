@@ -434,6 +434,9 @@ type Advance struct {
 	Text          *string
 	Language      *string
 	LanguageScore float64
+	// Refund gives back the attempt the claim counted: the service was
+	// down, the item not at fault.
+	Refund bool
 }
 
 // AdvanceMany applies the outcome of a leg to many items at once. Each item
@@ -449,7 +452,7 @@ func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]
 	}
 	now := T(tx.now)
 	var moved []int64
-	err := chunks(advs, 10, func(part []Advance, values string) error {
+	err := chunks(advs, 11, func(part []Advance, values string) error {
 		args := []any{now}
 		for _, a := range part {
 			if len(a.Path) == 0 {
@@ -461,8 +464,14 @@ func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]
 				failedFrom = a.Path[len(a.Path)-2]
 			}
 			var attempts any // NULL keeps counting: the same step again
+			refund := 0
 			switch {
 			case len(a.Path) == 1:
+				if a.Refund {
+					refund = 1
+				}
+			case a.Refund:
+				attempts = 0 // reached a new state, whose step has not really been tried
 			case !a.Next.IsZero():
 				attempts = 1 // reached a new state, and its step has been tried once
 			default:
@@ -472,12 +481,12 @@ func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]
 			if a.Language != nil {
 				lang, score = *a.Language, a.LanguageScore
 			}
-			args = append(args, a.ItemID, a.Path[0], last, failedFrom, a.Error, T(a.Next), attempts, a.Text, lang, score)
+			args = append(args, a.ItemID, a.Path[0], last, failedFrom, a.Error, T(a.Next), attempts, a.Text, lang, score, refund)
 		}
 		args = append(args, owner, owner)
 		var ids []int64
 		err := tx.selectRows(ctx, &ids, `UPDATE items SET state = v.column3, failed_from = v.column4,
-			last_error = v.column5, next_attempt_at = v.column6, attempts = coalesce(v.column7, items.attempts),
+			last_error = v.column5, next_attempt_at = v.column6, attempts = coalesce(v.column7, max(items.attempts - v.column11, 0)),
 			text = coalesce(v.column8, items.text), language = coalesce(v.column9, items.language),
 			language_score = CASE WHEN v.column9 IS NULL THEN items.language_score ELSE v.column10 END,
 			lease_owner = '', lease_until = NULL, updated_at = ?

@@ -110,8 +110,11 @@ type remote struct {
 func newRemote(cfg ServiceConfig) *remote {
 	cfg = cfg.withDefaults()
 	return &remote{
-		cfg:     cfg,
-		client:  &http.Client{Timeout: cfg.Timeout},
+		cfg: cfg,
+		client: &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: cfg.Concurrency,
+			IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
+		}},
 		sem:     make(chan struct{}, cfg.Concurrency),
 		backoff: 500 * time.Millisecond,
 		health:  store.ServiceHealth{Service: cfg.Name, Kind: cfg.Kind},
@@ -120,13 +123,14 @@ func newRemote(cfg ServiceConfig) *remote {
 
 // HTTPError is a service's non-2xx answer.
 type HTTPError struct {
+	Service     string
 	Method, URL string
 	Status      int
 	Body        string // the start of the body, for the reason shown to users
 }
 
 func (e *HTTPError) Error() string {
-	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.URL, e.Status, http.StatusText(e.Status))
+	msg := fmt.Sprintf("%s: %s %s: %d %s", e.Service, e.Method, e.URL, e.Status, http.StatusText(e.Status))
 	if e.Body != "" {
 		msg += ": " + e.Body
 	}
@@ -211,7 +215,7 @@ func (r *remote) once(ctx context.Context, method, path string, body []byte, out
 		return 0, Permanent(fmt.Errorf("%s: %s %s: answer larger than %d bytes", r.cfg.Name, method, u, r.cfg.MaxResponse))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		herr := &HTTPError{Method: method, URL: u, Status: resp.StatusCode, Body: snippet(data)}
+		herr := &HTTPError{Service: r.cfg.Name, Method: method, URL: u, Status: resp.StatusCode, Body: snippet(data)}
 		switch s := resp.StatusCode; {
 		case s == http.StatusTooManyRequests || s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
 			return retryAfter(resp.Header.Get("Retry-After")), &StepError{Retryable: true, Unavailable: true, Err: herr}

@@ -25,6 +25,10 @@ type Options struct {
 	MaxWait  time.Duration
 	Log      *slog.Logger
 	Progress func(Progress) // called after every commit; may be nil
+	// CallbackBase is the URL asynchronous services reach the callback
+	// handler at, e.g. "http://127.0.0.1:8080"; needed only by workflows
+	// with asynchronous steps.
+	CallbackBase string
 }
 
 // Progress is a running tally of one RunUntilIdle.
@@ -36,6 +40,10 @@ type Progress struct {
 	Retried     int // attempts deferred after a retryable error
 	Conflicts   int // items another worker moved first
 	Active      int // items not completed or failed when the run started
+	Submitted   int // items handed to asynchronous services
+	// Waiting is what was still waiting when the run returned: items in
+	// backoff, or handed to a service that has not called back.
+	Waiting store.Pending
 }
 
 // Runner pushes items through their workflows.
@@ -45,6 +53,9 @@ type Runner struct {
 	actions map[string]Action
 	opt     Options
 	log     *slog.Logger
+
+	secretMu  sync.Mutex
+	secretKey []byte // signs callback URLs; see secret
 }
 
 // NewRunner returns a runner over db for the given workflow definitions and
@@ -77,6 +88,11 @@ func NewRunner(db *store.DB, defs map[string]Definition, actions map[string]Acti
 			errs = append(errs, fmt.Errorf("workflow %s: %w", name, err))
 		}
 		full[name] = d
+		for _, s := range d.Steps {
+			if _, async := actions[actionKey(s)].(AsyncAction); async && opt.CallbackBase == "" {
+				errs = append(errs, fmt.Errorf("workflow %s: step %s waits for callbacks from %s, but no callback URL is set (server.public_url)", name, s.State, s.Service))
+			}
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -103,21 +119,45 @@ type leg struct {
 	From   store.State
 	Steps  []Step        // empty only for a workflow without steps
 	States []store.State // From, then the state each step reaches
+	// Async legs are one asynchronous step: the commit hands the items to
+	// the service, and its callback makes the transition.
+	Async bool
 }
 
 // To is where a leg ends: completed when it runs the workflow's last step.
 func (l leg) To() store.State { return l.States[len(l.States)-1] }
 
-func (d Definition) legs() []leg {
+// legs cuts d into legs: from each state, the steps up to the next
+// asynchronous one; an asynchronous step is a leg of its own.
+func (r *Runner) legs(d Definition) []leg {
 	states := d.States()
 	if len(d.Steps) == 0 {
 		return []leg{{From: store.Ready, States: []store.State{store.Ready, store.Completed}}}
 	}
+	async := func(s Step) bool {
+		_, ok := r.actions[actionKey(s)].(AsyncAction)
+		return ok
+	}
 	out := make([]leg, len(d.Steps))
 	for i := range d.Steps {
-		// Every step runs in-process in this version, so a leg runs from
-		// its state to the end of the workflow.
-		out[i] = leg{From: states[i], Steps: d.Steps[i:], States: states[i:]}
+		if async(d.Steps[i]) {
+			out[i] = leg{From: states[i], Steps: d.Steps[i : i+1], States: states[i : i+2], Async: true}
+			continue
+		}
+		j := i + 1
+		for j < len(d.Steps) && !async(d.Steps[j]) {
+			j++
+		}
+		end := j + 1
+		if j == len(d.Steps) {
+			end++ // the last leg ends in completed
+		}
+		out[i] = leg{From: states[i], Steps: d.Steps[i:j], States: states[i:end]}
+	}
+	if last := len(d.Steps) - 1; async(d.Steps[last]) {
+		// The callback moves items to the last step's state; the runner
+		// completes them, so a run counts what it finished.
+		out = append(out, leg{From: states[last+1], States: states[last+1:]})
 	}
 	return out
 }
@@ -233,7 +273,7 @@ func (r *Runner) reclaimDead(ctx context.Context) error {
 }
 
 func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition, prog *Progress, log *slog.Logger) error {
-	legs := def.legs()
+	legs := r.legs(def)
 	var states []store.State
 	for _, l := range legs {
 		states = append(states, l.From)
@@ -259,9 +299,27 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 		}
 		inflight--
 	}
-	waitStart := time.Time{}
+	// MaxWait bounds the time without any item moving: waiting out
+	// backoffs, for callbacks, or for a service that is down.
+	moved := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return prog.Transitions + prog.Submitted
+	}
+	lastMoved, stillSince := 0, time.Now()
+	lastLook := false
 loop:
 	for firstErr == nil && ctx.Err() == nil {
+		if m := moved(); m != lastMoved {
+			lastMoved, stillSince = m, time.Now()
+		}
+		if time.Since(stillSince) > r.opt.MaxWait {
+			p, _ := r.db.PendingWork(ctx, workspace, states, r.opt.Owner)
+			prog.Waiting = p
+			log.WarnContext(ctx, "stopped waiting: nothing moved", "for", r.opt.MaxWait, "backoff", p.Backoff,
+				"next_attempt", p.NextAttempt, "awaiting_callbacks", p.Awaiting, "callback_deadline", p.AwaitUntil)
+			break
+		}
 		claimed := false
 		// Later legs first, so items already under way finish before new
 		// ones start and the number of half-done items stays small.
@@ -287,7 +345,7 @@ loop:
 			work <- b
 		}
 		if claimed {
-			waitStart = time.Time{}
+			lastLook = false
 			continue
 		}
 		if inflight > 0 {
@@ -299,17 +357,24 @@ loop:
 			firstErr = err
 			break
 		}
-		if p.Backoff == 0 {
-			break
+		prog.Waiting = p
+		if p.Backoff == 0 && p.Awaiting == 0 {
+			if lastLook {
+				break
+			}
+			// A callback may have moved an item between the claims above
+			// and this count: look once more.
+			lastLook = true
+			continue
 		}
-		if waitStart.IsZero() {
-			waitStart = time.Now()
+		d := max(r.opt.MaxWait-time.Since(stillSince), 0)
+		if p.Backoff > 0 {
+			d = min(d, max(time.Until(p.NextAttempt), 10*time.Millisecond))
 		}
-		if time.Since(waitStart) > r.opt.MaxWait {
-			log.WarnContext(ctx, "stopped waiting for items in backoff", "items", p.Backoff, "next_attempt", p.NextAttempt)
-			break
+		if p.Awaiting > 0 {
+			// Callbacks arrive at any moment, possibly in another process.
+			d = min(d, callbackPoll, max(time.Until(p.AwaitUntil), 10*time.Millisecond))
 		}
-		d := min(max(time.Until(p.NextAttempt), 10*time.Millisecond), r.opt.MaxWait)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -344,6 +409,9 @@ type outcome struct {
 	passed  int
 	err     error
 	results []Result // one per step passed
+	// submitted: the leg's asynchronous step took the item; its callback
+	// will make the transition.
+	submitted bool
 }
 
 // process computes one batch through its leg's steps and commits every
@@ -378,7 +446,16 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 			in[j] = items[i]
 		}
 		sctx, cancel := context.WithTimeout(ctx, step.Timeout)
-		res := r.actions[actionKey(step)].Apply(sctx, Batch{Workspace: b.items[0].Workspace, Step: step, Items: in})
+		in2 := Batch{Workspace: b.items[0].Workspace, Step: step, Items: in}
+		if b.leg.Async {
+			secret, err := r.secret(ctx)
+			if err != nil {
+				cancel()
+				return err
+			}
+			in2.CallbackURL = r.callbackURL(secret, step.State)
+		}
+		res := r.actions[actionKey(step)].Apply(sctx, in2)
 		cancel()
 		if len(res) != len(in) {
 			return fmt.Errorf("action %s returned %d results for %d items", step.Action, len(res), len(in))
@@ -387,6 +464,10 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 		for j, i := range alive {
 			if res[j].Err != nil {
 				outs[i].err = res[j].Err
+				continue
+			}
+			if b.leg.Async {
+				outs[i].submitted = true
 				continue
 			}
 			res[j].applyTo(&items[i]) // later steps see this step's text and language
@@ -419,6 +500,7 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	prog.Failed += tally.Failed
 	prog.Retried += tally.Retried
 	prog.Conflicts += tally.Conflicts
+	prog.Submitted += tally.Submitted
 	snapshot := *prog
 	mu.Unlock()
 	if r.opt.Progress != nil {
@@ -433,9 +515,20 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 // item, then the keywords and vectors of the items that moved.
 func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, items []store.Item, outs []outcome, tally *Progress) error {
 	l := b.leg
-	advs := make([]store.Advance, len(b.items))
+	if err := r.recordHealth(ctx, tx, l); err != nil {
+		return err
+	}
+	advs := make([]store.Advance, 0, len(b.items))
+	var awaits []store.Await
 	for i, it := range b.items {
 		o := outs[i]
+		if o.submitted {
+			act := r.actions[actionKey(l.Steps[0])].(AsyncAction)
+			awaits = append(awaits, store.Await{ItemID: it.ID, State: l.From, Owner: act.AwaitOwner(),
+				Until: tx.Now().Add(act.Deadline()),
+				Note:  fmt.Sprintf("no callback from %s within %s", l.Steps[0].Service, act.Deadline())})
+			continue
+		}
 		adv := store.Advance{ItemID: it.ID, Attempt: max(it.Attempts, 1)}
 		if o.err == nil {
 			adv.Path = l.States
@@ -445,10 +538,16 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 			if k > 0 {
 				adv.Attempt = 1 // the steps before it succeeded: this step's first try
 			}
-			if retryable(o.err) && adv.Attempt < l.Steps[k].MaxAttempts {
+			switch {
+			case unavailable(o.err):
+				// The service is down, not the item at fault: it waits
+				// without spending an attempt.
+				adv.Next = tx.Now().Add(r.backoff(3))
+				adv.Error, adv.Refund = o.err.Error(), true
+			case retryable(o.err) && adv.Attempt < l.Steps[k].MaxAttempts:
 				adv.Next = tx.Now().Add(r.backoff(adv.Attempt))
 				adv.Error = o.err.Error()
-			} else {
+			default:
 				adv.Path = append(adv.Path, store.Failed)
 				adv.Error = o.err.Error()
 				if retryable(o.err) {
@@ -469,7 +568,15 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 				adv.Language, adv.LanguageScore = &res.Language.Code, res.Language.Score
 			}
 		}
-		advs[i] = adv
+		advs = append(advs, adv)
+	}
+	if len(awaits) > 0 {
+		// An item that does not move here was called back already, before
+		// this commit: it is on its way, not lost.
+		if _, err := tx.AwaitMany(ctx, r.opt.Owner, awaits); err != nil {
+			return err
+		}
+		tally.Submitted += len(awaits)
 	}
 	moved, err := tx.AdvanceMany(ctx, r.opt.Owner, advs)
 	if err != nil {
@@ -483,11 +590,16 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 	for _, id := range moved {
 		ok[id] = true
 	}
+	byID := make(map[int64]int, len(b.items))
+	for i, it := range b.items {
+		byID[it.ID] = i
+	}
 	var kws []store.KeywordRow
-	for i, adv := range advs {
+	for _, adv := range advs {
 		if !ok[adv.ItemID] {
 			continue
 		}
+		i := byID[adv.ItemID]
 		tally.Transitions += len(adv.Path) - 1
 		switch last := adv.Path[len(adv.Path)-1]; {
 		case last == store.Completed:
@@ -497,25 +609,56 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 		case !adv.Next.IsZero():
 			tally.Retried++
 		}
-		it := b.items[i]
-		for _, res := range outs[i].results {
-			for _, ks := range res.Keywords {
-				for _, k := range ks.Keywords {
-					kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: ks.Model, Keyword: k})
-				}
-			}
-			for _, v := range res.Vectors {
-				v.ItemID = it.ID
-				if err := tx.PutVector(ctx, v); err != nil {
-					return err
-				}
-			}
+		var err error
+		if kws, err = collectResults(ctx, tx, b.items[i], outs[i].results, kws); err != nil {
+			return err
 		}
 	}
 	if err := tx.AddKeywordsMany(ctx, kws); err != nil {
 		return err
 	}
 	return r.applyTx(ctx, tx, b, items, outs, ok)
+}
+
+// collectResults stores an item's vectors and appends its keywords to kws
+// for one AddKeywordsMany per batch.
+func collectResults(ctx context.Context, tx *store.Tx, it store.Item, results []Result, kws []store.KeywordRow) ([]store.KeywordRow, error) {
+	for _, res := range results {
+		for _, ks := range res.Keywords {
+			for _, k := range ks.Keywords {
+				kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: ks.Model, Keyword: k})
+			}
+		}
+		for _, v := range res.Vectors {
+			v.ItemID = it.ID
+			if err := tx.PutVector(ctx, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return kws, nil
+}
+
+// storeResults stores one item's keywords and vectors.
+func storeResults(ctx context.Context, tx *store.Tx, it store.Item, results []Result) error {
+	kws, err := collectResults(ctx, tx, it, results, nil)
+	if err != nil {
+		return err
+	}
+	return tx.AddKeywordsMany(ctx, kws)
+}
+
+// recordHealth writes how the leg's remote services' calls went.
+func (r *Runner) recordHealth(ctx context.Context, tx *store.Tx, l leg) error {
+	var hs []store.ServiceHealth
+	for _, s := range l.Steps {
+		if hr, ok := r.actions[actionKey(s)].(healthReporter); ok {
+			if h, any := hr.drainHealth(); any {
+				hs = append(hs, h)
+			}
+		}
+	}
+	return tx.AddServiceHealth(ctx, hs)
 }
 
 // applyTx runs the leg's TxAction steps on the items that moved past them,

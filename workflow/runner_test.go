@@ -38,7 +38,7 @@ func TestEveryLegalAndIllegalTransition(t *testing.T) {
 }
 
 func TestDefinitionValidation(t *testing.T) {
-	actions := Actions(ActionOptions{})
+	actions := Actions(ActionOptions{Services: []ServiceConfig{{Name: "presto", Kind: "presto", URL: "http://127.0.0.1:1"}}})
 	tests := []struct {
 		name  string
 		steps []Step
@@ -48,7 +48,10 @@ func TestDefinitionValidation(t *testing.T) {
 		{"system state", []Step{{State: "completed", Action: "noop"}}, []string{"system state"}},
 		{"bad name", []Step{{State: "Has Space", Action: "noop"}}, []string{"lower_snake_case"}},
 		{"repeated", []Step{{State: "a", Action: "noop"}, {State: "a", Action: "noop"}}, []string{"earlier step"}},
-		{"unknown action and service", []Step{{State: "a", Action: "nope", Service: "gpu"}}, []string{`unknown action "nope"`, `service "gpu"`}},
+		{"unknown action", []Step{{State: "a", Action: "nope"}}, []string{`unknown action "nope"`}},
+		{"unknown service", []Step{{State: "a", Action: "embed", Service: "gpu"}}, []string{`no service "gpu" is configured`}},
+		{"action the service does not run", []Step{{State: "a", Action: "cluster", Service: "presto"}}, []string{`service "presto" does not run action "cluster" (it runs: embed, keywords, language)`}},
+		{"remote action", []Step{{State: "a", Action: "keywords", Service: "presto"}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
