@@ -105,7 +105,16 @@ type remote struct {
 
 	mu     sync.Mutex
 	health store.ServiceHealth // since the last drain
+	// down and downUntil: after a request found the service unreachable
+	// (retries spent), others fail at once for a while instead of each
+	// spending its own retries on a service that is not there.
+	down      error
+	downUntil time.Time
 }
+
+// breakerOpen is how long calls fail fast after the service was found
+// unreachable.
+const breakerOpen = 5 * time.Second
 
 func newRemote(cfg ServiceConfig) *remote {
 	cfg = cfg.withDefaults()
@@ -152,12 +161,18 @@ func (r *remote) call(ctx context.Context, method, path string, in, out any) err
 			return Permanent(fmt.Errorf("%s: encode request: %w", r.cfg.Name, err))
 		}
 	}
+	if err := r.isDown(); err != nil {
+		return err
+	}
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-r.sem }()
+	if err := r.isDown(); err != nil { // found down while this call queued
+		return err
+	}
 
 	delay := r.backoff
 	for try := 0; ; try++ {
@@ -165,6 +180,9 @@ func (r *remote) call(ctx context.Context, method, path string, in, out any) err
 		r.record(err)
 		var se *StepError
 		if err == nil || ctx.Err() != nil || !errors.As(err, &se) || !se.Retryable || try >= r.cfg.Retries {
+			if se != nil && se.Unavailable && ctx.Err() == nil {
+				r.markDown(err)
+			}
 			return err
 		}
 		// Jitter of ±25% so the items of a batch do not retry in lockstep.
@@ -281,6 +299,7 @@ func (r *remote) record(err error) {
 	now := time.Now()
 	if err == nil {
 		r.health.LastOK = store.T(now)
+		r.down = nil
 		return
 	}
 	if errors.Is(err, context.Canceled) {
@@ -288,6 +307,23 @@ func (r *remote) record(err error) {
 	}
 	r.health.Failures++
 	r.health.LastError, r.health.Error = store.T(now), err.Error()
+}
+
+func (r *remote) markDown(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down, r.downUntil = err, time.Now().Add(breakerOpen)
+}
+
+// isDown returns the error that found the service unreachable, while
+// calls fail fast.
+func (r *remote) isDown() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.down == nil || time.Now().After(r.downUntil) {
+		return nil
+	}
+	return &StepError{Retryable: true, Unavailable: true, Err: fmt.Errorf("not tried: %w", r.down)}
 }
 
 // drainHealth returns the tally since the last drain and starts a new one.

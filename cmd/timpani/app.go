@@ -76,17 +76,34 @@ func (a *App) Close() error {
 
 func (a *App) runner(progress func(workflow.Progress)) (*workflow.Runner, error) {
 	e := a.Config.Engine
-	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(a.actionOptions()), workflow.Options{
+	opt, err := a.actionOptions()
+	if err != nil {
+		return nil, err
+	}
+	return workflow.NewRunner(a.db, a.Config.Definitions(), workflow.Actions(opt), workflow.Options{
 		Owner: a.owner, Workers: e.Workers, LeaseSlack: time.Duration(e.LeaseSlack), Backoff: time.Duration(e.Backoff),
 		MaxBackoff: time.Duration(e.MaxBackoff), MaxWait: time.Duration(e.MaxWait), Log: a.Log, Progress: progress,
+		CallbackBase: a.Config.callbackBase(),
 	})
 }
 
-// actionOptions are the config's, plus the database and indexes.
-func (a *App) actionOptions() workflow.ActionOptions {
+// actionOptions are the config's, plus the database, the indexes and the
+// services' API keys from the environment.
+func (a *App) actionOptions() (workflow.ActionOptions, error) {
 	opt := a.Config.actionOptions()
 	opt.DB, opt.Indexes = a.db, a.indexes
-	return opt
+	for i, svc := range opt.Services {
+		env := a.Config.Services[svc.Name].APIKeyEnv
+		if env == "" {
+			continue
+		}
+		key := os.Getenv(env)
+		if key == "" {
+			return opt, fmt.Errorf("services.%s.api_key_env: the environment variable %s is empty or unset", svc.Name, env)
+		}
+		opt.Services[i].APIKey = key
+	}
+	return opt, nil
 }
 
 func (a *App) ingester(progress func(workflow.IngestSummary)) *workflow.Ingester {

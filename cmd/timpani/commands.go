@@ -292,7 +292,7 @@ func ingest(ctx context.Context, app *App, f workflow.IngestFilter) (workflow.In
 type RunCmd struct {
 	Workspace string        `short:"w" help:"Only this workspace."`
 	Workers   int           `help:"Batches processed at once (default: engine.workers)."`
-	MaxWait   time.Duration `help:"How long to wait for items backing off after errors (default: engine.max_wait)."`
+	MaxWait   time.Duration `help:"How long to wait without progress for items backing off after errors or for model services' callbacks (default: engine.max_wait)."`
 }
 
 // Run ingests new pages, then runs every workspace's workflow until idle.
@@ -309,6 +309,13 @@ func (c *RunCmd) Run(ctx context.Context, app *App) error {
 	}
 	if err := app.Open(ctx); err != nil {
 		return err
+	}
+	if app.needsCallbacks(workspaces) {
+		stop, err := app.listenForCallbacks(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if _, err := ingest(ctx, app, workflow.IngestFilter{Workspace: c.Workspace}); err != nil {
 		return err
@@ -349,6 +356,10 @@ func processAll(ctx context.Context, app *App, workspaces []string) error {
 			app.printf("run %s: %d transitions, %d completed, %d failed, %d retries deferred\n",
 				ws, p.Transitions, p.Completed, p.Failed, p.Retried)
 		}
+		if w := p.Waiting; w.Backoff > 0 || w.Awaiting > 0 {
+			app.printf("run %s: stopped waiting after %s without progress: %d items wait to be tried again, %d wait for a model service's callback; run again later (timpani status shows the services)\n",
+				ws, time.Duration(app.Config.Engine.MaxWait), w.Backoff, w.Awaiting)
+		}
 	}
 	return nil
 }
@@ -362,6 +373,7 @@ type StatusCmd struct {
 
 type statusReport struct {
 	Workspaces []workspaceStatus    `json:"workspaces"`
+	Services   []serviceState       `json:"services"`
 	Runs       []store.Run          `json:"runs"`
 	Failures   []store.FailureCount `json:"failures"`
 }
@@ -410,6 +422,8 @@ func (c *StatusCmd) Run(ctx context.Context, app *App) error {
 		}
 		rep.Workspaces = append(rep.Workspaces, *ws)
 	}
+	ws, _ := app.workspaces(c.Workspace)
+	rep.Services = app.serviceStates(ctx, ws)
 	if rep.Runs, err = app.db.Runs(ctx, store.RunFilter{Workspace: c.Workspace, Limit: c.Runs}); err != nil {
 		return err
 	}
@@ -442,6 +456,15 @@ func printStatus(app *App, rep statusReport) {
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", ws.Workspace, ws.Workflow, ws.Total, strings.Join(parts, " "))
 	}
 	w.Flush()
+	if len(rep.Services) > 0 {
+		fmt.Fprintln(app.Stdout, "\nMODEL SERVICES")
+		w = tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "SERVICE\tKIND\tSTATE\tDETAIL")
+		for _, s := range rep.Services {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.State, clip(s.Detail, 140))
+		}
+		w.Flush()
+	}
 	if len(rep.Runs) > 0 {
 		fmt.Fprintln(app.Stdout, "\nRECENT RUNS")
 		w = tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
@@ -473,6 +496,67 @@ func printStatus(app *App, rep statusReport) {
 		}
 		w.Flush()
 	}
+}
+
+// serviceState is how a model service that a workflow uses is doing.
+type serviceState struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"` // ok | failing | unknown
+	Detail   string `json:"detail"`
+	Calls    int64  `json:"calls"`
+	Failures int64  `json:"failures"`
+}
+
+// serviceStates lists the services the workspaces' workflows use, the
+// built-in one first, with what their recorded calls say.
+func (a *App) serviceStates(ctx context.Context, workspaces []string) []serviceState {
+	defs := a.Config.Definitions()
+	used := map[string]bool{}
+	for _, ws := range workspaces {
+		wc := a.Config.Workspaces[ws]
+		if wc == nil {
+			continue
+		}
+		for _, s := range defs[wc.Workflow].WithDefaults().Steps {
+			used[s.Service] = true
+		}
+	}
+	var out []serviceState
+	if used[workflow.BuiltinService] {
+		out = append(out, serviceState{Name: workflow.BuiltinService, Kind: "in-process", State: "ok"})
+	}
+	health := map[string]store.ServiceHealth{}
+	if hs, err := a.db.ServiceHealths(ctx); err == nil {
+		for _, h := range hs {
+			health[h.Service] = h
+		}
+	} else {
+		a.Log.Warn("service health", "err", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(used)) {
+		sc := a.Config.Services[name]
+		if sc == nil {
+			continue
+		}
+		st := serviceState{Name: name, Kind: sc.Kind, State: "unknown", Detail: "no calls recorded yet: " + sc.URL}
+		if h, ok := health[name]; ok {
+			st.Calls, st.Failures = h.Calls, h.Failures
+			switch {
+			case h.Failing():
+				st.State = "failing"
+				st.Detail = fmt.Sprintf("last error %s: %s", h.LastError.Format("2006-01-02 15:04:05"), h.Error)
+				if !h.LastOK.IsZero() {
+					st.Detail += fmt.Sprintf(" (last success %s)", h.LastOK.Format("2006-01-02 15:04:05"))
+				}
+			default:
+				st.State = "ok"
+				st.Detail = fmt.Sprintf("last success %s; %d calls, %d failed", h.LastOK.Format("2006-01-02 15:04:05"), h.Calls, h.Failures)
+			}
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 func runCounts(r store.Run) string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -115,6 +116,10 @@ type ServiceConfig struct {
 	APIKeyEnv   string   `toml:"api_key_env"` // the environment variable holding the key; never the key itself
 	Timeout     Duration `toml:"timeout"`
 	Concurrency int      `toml:"concurrency"`
+	Retries     int      `toml:"retries"` // extra tries of a failed request; -1 for none
+	// CallbackDeadline is how long Presto may take to call back before an
+	// item is submitted again.
+	CallbackDeadline Duration `toml:"callback_deadline"`
 }
 
 // Duration is a time.Duration written as "90s", "15m", "36h" or, for
@@ -227,6 +232,11 @@ func (c *Config) Validate() error {
 			bad("server.schedule", "%v", err)
 		}
 	}
+	if u := c.Server.PublicURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			bad("server.public_url", "%q must be an absolute http or https URL that model services can reach", u)
+		}
+	}
 	if c.Server.ProcessEvery <= 0 {
 		bad("server.process_every", "must be positive")
 	}
@@ -329,11 +339,13 @@ func (c *Config) Validate() error {
 		if name == workflow.BuiltinService {
 			bad(key, "%q is the in-process service and cannot be configured", name)
 		}
-		if !slices.Contains([]string{"presto", "alegre", "openai"}, s.Kind) {
-			bad(key+".kind", "unknown service kind %q (known: presto, alegre, openai)", s.Kind)
+		if err := c.serviceConfig(name, "").Check(); err != nil {
+			for _, e := range strings.Split(err.Error(), "\n") {
+				bad(key, "%s", e)
+			}
 		}
-		if s.URL == "" {
-			bad(key+".url", "must be set")
+		if s.Timeout < 0 || s.CallbackDeadline < 0 {
+			bad(key, "timeout and callback_deadline must not be negative")
 		}
 		if s.APIKeyEnv != "" && !envNameRE.MatchString(s.APIKeyEnv) {
 			bad(key+".api_key_env", "%q is not an environment variable name: put the key in the environment and name the variable here", s.APIKeyEnv)
@@ -388,7 +400,39 @@ func (c *Config) actionOptions() workflow.ActionOptions {
 			langs[name] = ws.Languages
 		}
 	}
-	return workflow.ActionOptions{Languages: langs}
+	opt := workflow.ActionOptions{Languages: langs}
+	for _, name := range slices.Sorted(maps.Keys(c.Services)) {
+		opt.Services = append(opt.Services, c.serviceConfig(name, ""))
+	}
+	return opt
+}
+
+// serviceConfig is the named service as the workflow package takes it,
+// with apiKey (read from the environment by the caller) filled in.
+func (c *Config) serviceConfig(name, apiKey string) workflow.ServiceConfig {
+	s := c.Services[name]
+	if s == nil {
+		return workflow.ServiceConfig{Name: name}
+	}
+	return workflow.ServiceConfig{Name: name, Kind: s.Kind, URL: s.URL, Model: s.Model, APIKey: apiKey,
+		Timeout: time.Duration(s.Timeout), Concurrency: s.Concurrency, Retries: s.Retries,
+		CallbackDeadline: time.Duration(s.CallbackDeadline)}
+}
+
+// callbackBase is where asynchronous services reach this timpani's
+// callbacks: server.public_url, or the viewer's own address.
+func (c *Config) callbackBase() string {
+	if c.Server.PublicURL != "" {
+		return strings.TrimRight(c.Server.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Server.Addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // fileKinds are the source kinds whose query values may be file paths; a

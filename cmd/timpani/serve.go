@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/timpani-dev/timpani/clustering"
@@ -127,6 +128,16 @@ func serve(ctx context.Context, app *App, ln net.Listener, process bool) error {
 	if err != nil {
 		return err
 	}
+	// Model services post results here; the signed URL is the credential,
+	// so these routes sit outside the viewer's token check.
+	cr, err := app.runner(nil)
+	if err != nil {
+		return err
+	}
+	srv.Mount("/callbacks", cr.CallbackHandler())
+	// A background round should not sit waiting for callbacks past the
+	// next round: the handler applies them whenever they come.
+	app.Config.Engine.MaxWait = min(app.Config.Engine.MaxWait, app.Config.Server.ProcessEvery)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(app.Stdout, "timpani: viewer on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 
@@ -136,6 +147,57 @@ func serve(ctx context.Context, app *App, ln net.Listener, process bool) error {
 		}
 		return nil
 	})
+}
+
+// needsCallbacks reports whether a configured workflow has a step on an
+// asynchronous service (Presto), whose results come back by callback.
+func (a *App) needsCallbacks(workspaces []string) bool {
+	defs := a.Config.Definitions()
+	for _, ws := range workspaces {
+		for _, s := range defs[a.Config.Workspaces[ws].Workflow].Steps {
+			if sc := a.Config.Services[s.Service]; sc != nil && sc.Kind == "presto" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listenForCallbacks serves the callback handler on server.addr while
+// `run` works, so that run alone finishes asynchronous steps. When the
+// address is taken (by `timpani serve`, most likely), the callbacks go
+// there instead, and that is said. stop shuts the listener down.
+func (a *App) listenForCallbacks(ctx context.Context) (stop func(), err error) {
+	r, err := a.runner(nil)
+	if err != nil {
+		return nil, err
+	}
+	addr, base := a.Config.Server.Addr, a.Config.callbackBase()
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		a.printf("run: %s is in use (by timpani serve?): model services' callbacks to %s go to it\n", addr, base)
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen for model services' callbacks on %s (server.addr): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(workflow.CallbackPath, r.CallbackHandler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.Log.Error("callback listener", "err", err)
+		}
+	}()
+	a.Log.Info("listening for callbacks", "addr", ln.Addr().String(), "public_url", base)
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+		<-done
+	}, nil
 }
 
 // serveUntilDone serves hs on ln alongside work until ctx ends (then it
@@ -301,30 +363,12 @@ func (v *viewerActions) Workflow(workspace string) ([]string, string) {
 	return states, d.Mermaid()
 }
 
-// Services lists the model services the workspace's workflow uses. Only
-// the built-in one is known healthy: remote ones are not probed yet.
+// Services lists the model services the workspace's workflow uses, with
+// how their latest calls went.
 func (v *viewerActions) Services(workspace string) []ui.ServiceHealth {
-	d, ok := v.app.Config.Definitions()[v.app.Config.Workspaces[workspace].Workflow]
-	if !ok {
-		return nil
-	}
-	seen := map[string]bool{}
 	var out []ui.ServiceHealth
-	for _, s := range d.WithDefaults().Steps {
-		if seen[s.Service] {
-			continue
-		}
-		seen[s.Service] = true
-		if s.Service == workflow.BuiltinService || s.Service == "" {
-			out = append(out, ui.ServiceHealth{Name: workflow.BuiltinService, Kind: "in-process", State: "ok"})
-			continue
-		}
-		kind := ""
-		if sc := v.app.Config.Services[s.Service]; sc != nil {
-			kind = sc.Kind
-		}
-		out = append(out, ui.ServiceHealth{Name: s.Service, Kind: kind, State: "unknown",
-			Detail: "not probed; failures show under Failures"})
+	for _, s := range v.app.serviceStates(context.Background(), []string{workspace}) {
+		out = append(out, ui.ServiceHealth{Name: s.Name, Kind: s.Kind, State: s.State, Detail: s.Detail})
 	}
 	return out
 }
