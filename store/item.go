@@ -369,7 +369,6 @@ type Pending struct {
 // AwaitPrefix starts the lease owner of items waiting for a callback.
 const AwaitPrefix = "await:"
 
-
 // PendingWork reports, for the given non-terminal states of workspace, what
 // is waiting and why.
 func (db *DB) PendingWork(ctx context.Context, workspace string, states []State, owner string) (Pending, error) {
