@@ -282,13 +282,6 @@ func (c *Config) Validate() error {
 				bad(key, "%s", line)
 			}
 		}
-		for i, s := range c.Workflows[name].Steps {
-			if s.Service != "" && s.Service != workflow.BuiltinService {
-				if _, ok := c.Services[s.Service]; !ok {
-					bad(fmt.Sprintf("%s.steps[%d].service", key, i), "no service %q is configured", s.Service)
-				}
-			}
-		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Workspaces)) {
 		ws, key := c.Workspaces[name], "workspaces."+name

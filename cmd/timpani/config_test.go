@@ -102,11 +102,38 @@ api_key_env = "sk-live-1234"
 			"workspaces.../etc.sources.gen.queries: at least one query",
 			`workflows.mine: step 1: state "ready" is a system state`,
 			`unknown action "missing"`,
-			`services.gpu.kind: unknown service kind "tensorflow"`,
-			"services.gpu.url: must be set",
+			`services.gpu: unknown service kind "tensorflow" (known: alegre, openai, presto)`,
+			`services.gpu: url "" must be an absolute http or https URL`,
 			"services.gpu.api_key_env",
 		}},
 		{"bad duration", "[engine]\nbackoff = \"soon\"\n", []string{`invalid duration "soon"`}},
+		{"steps on services", `
+[server]
+public_url = "presto.local:8080"
+[services.presto]
+kind = "presto"
+url = "http://127.0.0.1:8000"
+[services.oa]
+kind = "openai"
+url = "ftp://nowhere"
+[workflows.remote]
+steps = [
+	{ state = "keyworded", action = "keywords", service = "presto", params = { modle = "x" } },
+	{ state = "clustered", action = "cluster", service = "presto" },
+	{ state = "vectorized", action = "embed", service = "gpu" },
+]
+[workspaces.demo]
+workflow = "remote"
+[workspaces.demo.sources.gen]
+kind = "faker"
+queries = { q = "x" }
+`, []string{
+			`server.public_url: "presto.local:8080" must be an absolute http or https URL`,
+			`services.oa: url "ftp://nowhere" must be an absolute http or https URL`,
+			`workflows.remote: step 1: presto: unknown parameter "modle" (known: model, parameters)`,
+			`workflows.remote: step 2: service "presto" does not run action "cluster" (it runs: embed, keywords, language)`,
+			`workflows.remote: step 3: no service "gpu" is configured`,
+		}},
 		{"bad cluster steps", `
 [workflows.near]
 steps = [{ state = "clustered", action = "cluster" }]
