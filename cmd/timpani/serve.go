@@ -19,7 +19,6 @@ import (
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/ui"
 	"github.com/timpani-dev/timpani/workflow"
-	"github.com/timpani-dev/timpani/workflow/lexembed"
 )
 
 // ServeCmd serves the viewer and keeps the workflow running.
@@ -383,15 +382,17 @@ func (a *App) similar(ctx context.Context, ws, text string, limit int, threshold
 	if threshold < 0 {
 		threshold = stepThreshold
 	}
-	if model != lexembed.Model {
-		return nil, fmt.Errorf("workspace %s clusters with model %s; similar embeds only with the built-in %s in this version", ws, model, lexembed.Model)
-	}
-	vec := lexembed.Embed(text)
-	if clustering.IsZero(vec) {
-		return nil, fmt.Errorf("nothing to compare: the text has no words")
-	}
 	if err := a.Open(ctx); err != nil {
 		return nil, err
+	}
+	opt, err := a.actionOptions()
+	if err != nil {
+		return nil, err
+	}
+	def := a.Config.Definitions()[a.Config.Workspaces[ws].Workflow]
+	vec, err := workflow.EmbedQuery(ctx, workflow.Actions(opt), def, model, text)
+	if err != nil {
+		return nil, fmt.Errorf("workspace %s: %w", ws, err)
 	}
 	return a.indexes.Similar(ctx, a.db, ws, model, vec, limit, threshold)
 }

@@ -164,6 +164,32 @@ func TestRemoteServicesEndToEnd(t *testing.T) {
 	if strings.Contains(status, "failing") {
 		t.Errorf("status shows a failing service:\n%s", status)
 	}
+
+	// similar embeds the query with the same remote embedder.
+	var text string
+	var cluster int64
+	sqldb, err := sql.Open("sqlite", filepath.Join(dir, "data", "timpani.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqldb.Close()
+	if err := sqldb.QueryRowContext(t.Context(), `SELECT i.raw_text, c.id FROM clusters c JOIN items i ON i.id = c.exemplar_item_id
+		ORDER BY c.size DESC, c.id LIMIT 1`).Scan(&text, &cluster); err != nil {
+		t.Fatal(err)
+	}
+	before := embedded.Load()
+	out = []byte(mustRun(t, "--config", filepath.Join(dir, "timpani.toml"), "similar", text, "--json", "--limit", "3"))
+	var match struct {
+		Score     float64 `json:"score"`
+		ClusterID int64   `json:"cluster_id"`
+	}
+	if err := json.Unmarshal([]byte(strings.SplitN(string(out), "\n", 2)[0]), &match); err != nil {
+		t.Fatalf("similar printed %q: %v", out, err)
+	}
+	if match.ClusterID != cluster || match.Score < 0.99 || embedded.Load() != before+1 {
+		t.Errorf("similar to the biggest cluster's exemplar = %+v (embedder asked %d times); want cluster %d at about 1, one remote embedding",
+			match, embedded.Load()-before, cluster)
+	}
 }
 
 // checkRemoteResults checks that every item got Presto's keywords and the
