@@ -359,7 +359,7 @@ func (tx *Tx) Retry(ctx context.Context, workspace string, ids []int64) (int, er
 
 // Pending describes the work of a workspace that is not claimable now.
 type Pending struct {
-	Backoff        int       // items waiting out a retry backoff
+	Backoff        int       // items to be tried again after an error, their backoff over or not
 	NextAttempt    time.Time // the earliest of their next attempts
 	LeasedByOthers int       // items leased by other live workers
 	Awaiting       int       // items handed to an asynchronous service, waiting for its callback
@@ -389,7 +389,7 @@ func (db *DB) PendingWork(ctx context.Context, workspace string, states []State,
 		Until   sql.NullString `db:"await_until"`
 	}
 	err := db.x.GetContext(ctx, &row, `SELECT
-		count(*) FILTER (WHERE next_attempt_at > ?) AS backoff,
+		count(*) FILTER (WHERE next_attempt_at IS NOT NULL AND NOT coalesce(lease_until > ?, 0)) AS backoff,
 		min(next_attempt_at) FILTER (WHERE next_attempt_at > ?) AS next,
 		count(*) FILTER (WHERE lease_until > ? AND lease_owner != ? AND lease_owner NOT LIKE ?) AS leased,
 		count(*) FILTER (WHERE lease_until > ? AND lease_owner LIKE ?) AS awaiting,

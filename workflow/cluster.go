@@ -86,8 +86,14 @@ func parseClusterParams(p map[string]any) (clusterParams, error) {
 	return out, errors.Join(errs...)
 }
 
-// ClusterThreshold is the similarity threshold a cluster step uses.
+// ClusterThreshold is the similarity threshold a cluster step uses. For a
+// step on a remote service (Alegre), model is the step's model parameter,
+// or "" when the step uses its service's model.
 func ClusterThreshold(s Step) (model string, threshold float64, err error) {
+	if s.Service != "" && s.Service != BuiltinService {
+		p, err := parseAlegreParams("cluster", s.Params, "")
+		return p.model, p.threshold, err
+	}
 	p, err := parseClusterParams(s.Params)
 	return p.model, p.threshold, err
 }
@@ -118,11 +124,17 @@ func (a *clusterAction) Apply(ctx context.Context, b Batch) []Result {
 // them, and leave it again if the transaction rolls back. What the batch
 // changes is kept in memory and written once at the end: the clusters it
 // touched, the items' clusters, and the daily counts.
+//
+// A remote similarity service (Alegre) keeps the vectors itself: then
+// remote is set, li is nil, each item's candidates are the matches the
+// step's Apply found, and the batch works without vectors.
 type clusterBatch struct {
 	tx        *store.Tx
 	p         clusterParams
 	workspace string
 	li        *liveIndex
+	remote    bool                         // no index and no vectors: matches instead
+	matches   map[int64][]clustering.Match // each item's matches, when remote
 	clusters  map[int64]*store.Cluster
 	days      map[store.ClusterDay]int // key with Items 0
 	vectors   map[int64][]float32      // known vectors by item id
@@ -138,9 +150,7 @@ func (a *clusterAction) ApplyTx(ctx context.Context, tx *store.Tx, b Batch, vect
 	if err != nil {
 		return err
 	}
-	cb := &clusterBatch{tx: tx, p: p, workspace: b.Workspace, clusters: map[int64]*store.Cluster{},
-		days: map[store.ClusterDay]int{}, vectors: map[int64][]float32{}, placed: map[int64]int64{},
-		twins: map[int64]int64{}, texts: map[int64]map[int64]bool{}}
+	cb := newClusterBatch(tx, p, b.Workspace)
 	skip := make(map[int64]bool, len(b.Items))
 	ids := make([]int64, len(b.Items))
 	for i, it := range b.Items {
@@ -164,22 +174,7 @@ func (a *clusterAction) ApplyTx(ctx context.Context, tx *store.Tx, b Batch, vect
 			li.idx.Remove(id)
 		}
 	})
-	// Another batch may have paired some of these items already.
-	members, err := tx.Memberships(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for id, m := range members {
-		if m.ClusterID != 0 {
-			cb.placed[id] = m.ClusterID
-		}
-	}
-	for _, it := range b.Items {
-		if err := cb.place(ctx, it); err != nil {
-			return err
-		}
-	}
-	if err := cb.flush(ctx); err != nil {
+	if err := cb.run(ctx, b.Items, ids); err != nil {
 		return err
 	}
 	marks, _, err := tx.VectorMarks(ctx)
@@ -195,7 +190,37 @@ func (a *clusterAction) ApplyTx(ctx context.Context, tx *store.Tx, b Batch, vect
 	return nil
 }
 
+func newClusterBatch(tx *store.Tx, p clusterParams, workspace string) *clusterBatch {
+	return &clusterBatch{tx: tx, p: p, workspace: workspace, clusters: map[int64]*store.Cluster{},
+		days: map[store.ClusterDay]int{}, vectors: map[int64][]float32{}, placed: map[int64]int64{},
+		twins: map[int64]int64{}, texts: map[int64]map[int64]bool{}}
+}
+
+// run places items (whose ids are ids), in order, and writes the outcome.
+func (cb *clusterBatch) run(ctx context.Context, items []store.Item, ids []int64) error {
+	// Another batch may have paired some of these items already.
+	members, err := cb.tx.Memberships(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for id, m := range members {
+		if m.ClusterID != 0 {
+			cb.placed[id] = m.ClusterID
+		}
+	}
+	for _, it := range items {
+		if err := cb.place(ctx, it); err != nil {
+			return err
+		}
+	}
+	return cb.flush(ctx)
+}
+
+// vector is an item's vector; nil when a remote service keeps them.
 func (cb *clusterBatch) vector(ctx context.Context, itemID int64) ([]float32, error) {
+	if cb.remote {
+		return nil, nil
+	}
 	if v, ok := cb.vectors[itemID]; ok {
 		return v, nil
 	}
@@ -238,8 +263,14 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 		return cb.join(ctx, c, it, v, hash)
 	}
 
-	// Otherwise the nearest indexed items compete, this batch's included.
-	matches := cb.li.idx.Search(v, defaultCandidates, cb.p.threshold)
+	// Otherwise the nearest indexed items compete, this batch's included;
+	// or those the remote service found.
+	var matches []clustering.Match
+	if cb.remote {
+		matches = cb.matches[it.ID]
+	} else {
+		matches = cb.li.idx.Search(v, defaultCandidates, cb.p.threshold)
+	}
 	best, ok, err := clustering.ChooseLazily(it.ID, matches, cb.p.threshold, func(id int64) (clustering.Candidate, bool, error) {
 		if cid, ok := cb.placed[id]; ok {
 			size, err := cb.size(ctx, cid)
@@ -251,7 +282,7 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 	if err != nil {
 		return err
 	}
-	if !cb.li.idx.Has(it.ID) { // embedded earlier, it may be indexed already
+	if !cb.remote && !cb.li.idx.Has(it.ID) { // embedded earlier, it may be indexed already
 		if err := cb.li.idx.Add(it.ID, v); err != nil {
 			return fmt.Errorf("index item %d: %w", it.ID, err)
 		}
@@ -324,31 +355,26 @@ func (cb *clusterBatch) newCluster(ctx context.Context) (*store.Cluster, error) 
 // the members' vectors (the most central one): each join compares the
 // newcomer's alignment with the exemplar's, both against the new sum.
 // Removals and merges re-pick it exactly.
+//
+// Without vectors (v nil: a remote service keeps them) there is no sum to
+// align with: the exemplar stays the first member, with score 1 as the
+// store gives a cluster whose members have no vectors, and VectorSum stays
+// nil.
 func (cb *clusterBatch) join(ctx context.Context, c *store.Cluster, it store.Item, v []float32, hash int64) error {
 	pub := it.PublishedAt
 	if c.Size == 0 {
 		c.Size, c.AddedTotal, c.UniqueTexts = 1, 1, 1
 		c.ExemplarItemID, c.ExemplarScore = it.ID, store.Dot(v, v)
+		if v == nil {
+			c.ExemplarScore = 1
+		}
 		c.FirstPublishedAt, c.LastPublishedAt = pub, pub
 	} else {
-		ex, err := cb.vector(ctx, c.ExemplarItemID)
-		if err != nil {
-			return err
+		if v != nil {
+			if err := cb.grow(ctx, c, it.ID, v); err != nil {
+				return err
+			}
 		}
-		sum := c.VectorSum
-		if sum == nil {
-			sum = slices.Clone(ex)
-		}
-		exScore := c.ExemplarScore + store.Dot(ex, v)
-		newScore := store.Dot(v, sum) + store.Dot(v, v)
-		for i := range sum {
-			sum[i] += v[i]
-		}
-		c.VectorSum = sum
-		if newScore > exScore {
-			c.ExemplarItemID, exScore = it.ID, newScore
-		}
-		c.ExemplarScore = exScore
 		has := cb.texts[c.ID][hash]
 		if !has {
 			var err error
@@ -381,6 +407,30 @@ func (cb *clusterBatch) join(ctx context.Context, c *store.Cluster, it store.Ite
 	}
 	cb.texts[c.ID][hash] = true
 	cb.rows = append(cb.rows, store.ItemCluster{ItemID: it.ID, ClusterID: c.ID, TextHash: hash})
+	return nil
+}
+
+// grow adds a member's vector to c's sum and makes the member the exemplar
+// when it is now the more central one.
+func (cb *clusterBatch) grow(ctx context.Context, c *store.Cluster, itemID int64, v []float32) error {
+	ex, err := cb.vector(ctx, c.ExemplarItemID)
+	if err != nil {
+		return err
+	}
+	sum := c.VectorSum
+	if sum == nil {
+		sum = slices.Clone(ex)
+	}
+	exScore := c.ExemplarScore + store.Dot(ex, v)
+	newScore := store.Dot(v, sum) + store.Dot(v, v)
+	for i := range sum {
+		sum[i] += v[i]
+	}
+	c.VectorSum = sum
+	if newScore > exScore {
+		c.ExemplarItemID, exScore = itemID, newScore
+	}
+	c.ExemplarScore = exScore
 	return nil
 }
 

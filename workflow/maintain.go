@@ -16,27 +16,60 @@ import (
 // enough that other writers wait briefly, large enough to go fast.
 const expireBatch = 500
 
+// Forgetter is a service that keeps its own copy of items, like Alegre's
+// documents, and must forget expired ones.
+type Forgetter interface {
+	// Forget deletes what the service holds for the items of workspace
+	// with these ids. Items it never had, or no longer has, are fine.
+	Forget(ctx context.Context, workspace string, itemIDs []int64) error
+}
+
+// Forgetters returns the forgetters among the actions of def's steps, each
+// once: what Expire must tell about a workspace of that workflow.
+func Forgetters(actions map[string]Action, def Definition) []Forgetter {
+	var out []Forgetter
+	for _, s := range def.Steps {
+		if f, ok := actions[actionKey(s)].(Forgetter); ok && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ErrNotForgotten marks an expiry whose items are deleted but which a
+// service (a Forgetter) could not make forget some of them.
+var ErrNotForgotten = errors.New("expired items not forgotten by a service")
+
 // Expire deletes the items of workspace older than cutoff (by published
 // time, or ingest time when there is none) with everything derived from
 // them, in transactions of expireBatch items, and records the run. A killed
 // expiry leaves whole items deleted or kept; running it again finishes.
-func Expire(ctx context.Context, db *store.DB, workspace string, cutoff time.Time) (int, error) {
+// After each committed transaction, forget are told the ids it deleted;
+// their failures never undo the expiry: they are returned, wrapping
+// ErrNotForgotten, after it finished.
+func Expire(ctx context.Context, db *store.DB, workspace string, cutoff time.Time, forget ...Forgetter) (int, error) {
 	run := &store.Run{Kind: store.RunExpire, Workspace: workspace, Query: "expire", WindowEnd: store.T(cutoff)}
 	if err := db.Update(ctx, func(tx *store.Tx) error { return tx.StartRun(ctx, run) }); err != nil {
 		return 0, err
 	}
 	total := 0
 	var err error
+	var forgetErrs []error
 	for {
-		n := 0
+		var ids []int64
 		err = db.Update(ctx, func(tx *store.Tx) error {
 			var err error
-			n, err = tx.ExpireItems(ctx, workspace, cutoff, expireBatch)
+			ids, err = tx.ExpireItems(ctx, workspace, cutoff, expireBatch)
 			return err
 		})
-		total += n
-		if err != nil || n == 0 {
+		if err != nil || len(ids) == 0 {
 			break
+		}
+		total += len(ids)
+		for _, f := range forget {
+			if ferr := f.Forget(ctx, workspace, ids); ferr != nil {
+				forgetErrs = append(forgetErrs, ferr)
+			}
 		}
 	}
 	run.Status, run.Items = store.RunCompleted, total
@@ -46,6 +79,9 @@ func Expire(ctx context.Context, db *store.DB, workspace string, cutoff time.Tim
 	cctx := context.WithoutCancel(ctx)
 	if serr := db.Update(cctx, func(tx *store.Tx) error { return tx.SaveRun(cctx, run) }); serr != nil && err == nil {
 		err = serr
+	}
+	if len(forgetErrs) > 0 {
+		err = errors.Join(err, fmt.Errorf("%w: %w", ErrNotForgotten, errors.Join(forgetErrs...)))
 	}
 	return total, err
 }

@@ -302,8 +302,9 @@ func (r *remote) record(err error) {
 		r.down = nil
 		return
 	}
-	if errors.Is(err, context.Canceled) {
-		return
+	var he *HTTPError
+	if errors.Is(err, context.Canceled) || (errors.As(err, &he) && he.Method == http.MethodDelete && he.Status == http.StatusNotFound) {
+		return // deleting what is gone already is not the service failing
 	}
 	r.health.Failures++
 	r.health.LastError, r.health.Error = store.T(now), err.Error()

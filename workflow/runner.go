@@ -307,17 +307,14 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 		return prog.Transitions + prog.Submitted
 	}
 	lastMoved, stillSince := 0, time.Now()
-	lastLook := false
+	lastLook, gaveUp := false, false
 loop:
 	for firstErr == nil && ctx.Err() == nil {
 		if m := moved(); m != lastMoved {
 			lastMoved, stillSince = m, time.Now()
 		}
 		if time.Since(stillSince) > r.opt.MaxWait {
-			p, _ := r.db.PendingWork(ctx, workspace, states, r.opt.Owner)
-			prog.Waiting = p
-			log.WarnContext(ctx, "stopped waiting: nothing moved", "for", r.opt.MaxWait, "backoff", p.Backoff,
-				"next_attempt", p.NextAttempt, "awaiting_callbacks", p.Awaiting, "callback_deadline", p.AwaitUntil)
+			gaveUp = true
 			break
 		}
 		claimed := false
@@ -387,6 +384,14 @@ loop:
 	}
 	close(work)
 	wg.Wait()
+	if gaveUp {
+		p, err := r.db.PendingWork(context.WithoutCancel(ctx), workspace, states, r.opt.Owner)
+		if err == nil {
+			prog.Waiting = p
+		}
+		log.WarnContext(ctx, "stopped waiting: nothing moved", "for", r.opt.MaxWait, "backoff", p.Backoff,
+			"next_attempt", p.NextAttempt, "awaiting_callbacks", p.Awaiting, "callback_deadline", p.AwaitUntil)
+	}
 	if firstErr != nil {
 		return firstErr
 	}

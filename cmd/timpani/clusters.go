@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,20 @@ func expireAll(ctx context.Context, app *App, workspaces []string) error {
 			continue
 		}
 		cutoff := app.now().UTC().Add(-keep)
-		n, err := workflow.Expire(ctx, app.db, ws, cutoff)
+		opt, err := app.actionOptions()
+		if err != nil {
+			return err
+		}
+		// Services that keep copies (Alegre) forget the expired items too.
+		def := app.Config.Definitions()[app.Config.Workspaces[ws].Workflow]
+		n, err := workflow.Expire(ctx, app.db, ws, cutoff, workflow.Forgetters(workflow.Actions(opt), def)...)
+		if errors.Is(err, workflow.ErrNotForgotten) {
+			// The items are gone here; the service's copies will be
+			// skipped by searches. Worth saying, not worth failing for.
+			app.Log.Warn("expired items not deleted from a model service", "workspace", ws, "err", err)
+			app.printf("expire %s: warning: %v\n", ws, err)
+			err = nil
+		}
 		if err != nil {
 			return fmt.Errorf("expire %s: %w", ws, err)
 		}
