@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/timpani-dev/timpani/store"
@@ -133,13 +134,102 @@ func (r *Runner) serveCallback(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// applyCallback applies one callback in one transaction: the step's
-// results and the item's transition, or its failure. A callback for an
-// item that is no longer waiting in the step's start state changes
-// nothing.
+// pendingCallback is a callback waiting for its group's commit.
+type pendingCallback struct {
+	id    int64
+	state store.State
+	msg   PrestoMessage
+	rep   CallbackReply
+	err   error
+	done  chan struct{}
+}
+
+// callbackGroup batches callbacks that arrive together into one
+// transaction (group commit): a Presto deployment calls back from many
+// workers at once, and one durable commit per callback would cap them all
+// at the disk's fsync rate. The first callback to find no commit under way
+// leads: it commits everything queued, its own included, until the queue
+// is empty. No goroutine outlives the requests.
+type callbackGroup struct {
+	mu      sync.Mutex
+	queue   []*pendingCallback
+	leading bool
+}
+
+// applyCallback applies a callback, in a transaction with whatever other
+// callbacks are queued, and returns its reply once that has committed.
 func (r *Runner) applyCallback(ctx context.Context, id int64, state store.State, msg PrestoMessage) (CallbackReply, error) {
-	rep := CallbackReply{Item: id, State: string(state)}
-	err := r.db.Update(ctx, func(tx *store.Tx) error {
+	pc := &pendingCallback{id: id, state: state, msg: msg, done: make(chan struct{})}
+	g := &r.callbacks
+	g.mu.Lock()
+	g.queue = append(g.queue, pc)
+	if g.leading {
+		g.mu.Unlock()
+		<-pc.done // the leader answers for it, whether or not its sender still waits
+		return pc.rep, pc.err
+	}
+	g.leading = true
+	// The group's work must not stop because the leader's sender hung up.
+	cctx := context.WithoutCancel(ctx)
+	for {
+		batch := g.queue
+		g.queue = nil
+		g.mu.Unlock()
+		r.commitCallbacks(cctx, batch)
+		for _, p := range batch {
+			close(p.done)
+		}
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.leading = false
+			g.mu.Unlock()
+			return pc.rep, pc.err
+		}
+	}
+}
+
+// maxCallbackGroup bounds one group's transaction.
+const maxCallbackGroup = 500
+
+// commitCallbacks applies a group in one transaction; if that fails, each
+// callback on its own, so one bad callback cannot sink the others.
+func (r *Runner) commitCallbacks(ctx context.Context, batch []*pendingCallback) {
+	for len(batch) > 0 {
+		part := batch[:min(len(batch), maxCallbackGroup)]
+		batch = batch[len(part):]
+		err := r.db.Update(ctx, func(tx *store.Tx) error {
+			for _, p := range part {
+				p.rep, p.err = r.applyCallbackTx(ctx, tx, p.id, p.state, p.msg)
+				if p.err != nil && !errors.As(p.err, new(*CallbackError)) {
+					return p.err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			continue
+		}
+		if len(part) == 1 {
+			part[0].err = err
+			continue
+		}
+		for _, p := range part {
+			p.err = r.db.Update(ctx, func(tx *store.Tx) error {
+				var err error
+				p.rep, err = r.applyCallbackTx(ctx, tx, p.id, p.state, p.msg)
+				return err
+			})
+		}
+	}
+}
+
+// applyCallbackTx applies one callback inside tx: the step's results and
+// the item's transition, or its failure. A callback for an item that is no
+// longer waiting in the step's start state changes nothing. A
+// *CallbackError is returned before anything is written.
+func (r *Runner) applyCallbackTx(ctx context.Context, tx *store.Tx, id int64, state store.State, msg PrestoMessage) (CallbackReply, error) {
+	var rep CallbackReply
+	err := func() error {
 		rep = CallbackReply{Item: id, State: string(state)}
 		it, err := tx.Item(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -214,9 +304,13 @@ func (r *Runner) applyCallback(ctx context.Context, id int64, state store.State,
 		}
 		rep.Status = "applied"
 		return nil
-	})
+	}()
 	return rep, err
 }
+
+// asyncClaimPause is how long an asynchronous leg whose claim came back
+// empty is left alone.
+const asyncClaimPause = 50 * time.Millisecond
 
 // callbackPoll is how often a run waiting only for callbacks looks again.
 const callbackPoll = 200 * time.Millisecond

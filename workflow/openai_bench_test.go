@@ -8,13 +8,16 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/timpani-dev/timpani/workflow/lexembed"
 )
 
 // instantEmbeddings is an OpenAI-compatible embeddings server that costs
-// next to nothing: every text gets the same precomputed 64-float vector,
-// so what is measured is timpani's side of the calls.
+// next to nothing: every text gets the same precomputed vector, as long as
+// the built-in embedder's, so what is measured is timpani's side of the
+// calls.
 func instantEmbeddings(tb testing.TB) *httptest.Server {
-	vec := make([]float64, 64)
+	vec := make([]float64, lexembed.Dim)
 	for i := range vec {
 		vec[i] = float64(i%7) - 3.25
 	}

@@ -28,7 +28,7 @@ type callbackServer struct {
 	h  http.Handler
 }
 
-func newCallbackServer(t *testing.T) *callbackServer {
+func newCallbackServer(t testing.TB) *callbackServer {
 	cs := &callbackServer{}
 	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cs.mu.Lock()

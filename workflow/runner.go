@@ -56,6 +56,7 @@ type Runner struct {
 
 	secretMu  sync.Mutex
 	secretKey []byte // signs callback URLs; see secret
+	callbacks callbackGroup
 }
 
 // NewRunner returns a runner over db for the given workflow definitions and
@@ -308,6 +309,7 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 	}
 	lastMoved, stillSince := 0, time.Now()
 	lastLook, gaveUp := false, false
+	emptyAt := make([]time.Time, len(legs))
 loop:
 	for firstErr == nil && ctx.Err() == nil {
 		if m := moved(); m != lastMoved {
@@ -321,6 +323,13 @@ loop:
 		// Later legs first, so items already under way finish before new
 		// ones start and the number of half-done items stays small.
 		for i := len(legs) - 1; i >= 0 && firstErr == nil; i-- {
+			// The start state of an asynchronous leg holds the items
+			// waiting for callbacks, which a claim must step over: after
+			// an empty claim, such a leg is asked again only a little
+			// later.
+			if legs[i].Async && !lastLook && time.Since(emptyAt[i]) < asyncClaimPause {
+				continue
+			}
 			if inflight >= r.opt.Workers {
 				wait()
 			}
@@ -330,6 +339,7 @@ loop:
 				break loop
 			}
 			if len(items) == 0 {
+				emptyAt[i] = time.Now()
 				continue
 			}
 			claimed = true
