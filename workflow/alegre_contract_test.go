@@ -73,7 +73,7 @@ func TestAlegreContractIdenticalTextsShareACluster(t *testing.T) {
 			if c.Size != 5 || c.AddedTotal != 5 || c.UniqueTexts != 2 || c.Model != lexembed.Model {
 				t.Errorf("vote cluster = size %d, added %d, unique %d, model %q; want 5, 5, 2, %q", c.Size, c.AddedTotal, c.UniqueTexts, c.Model, lexembed.Model)
 			}
-			checkAlegreBookkeeping(t, db, "ws")
+			checkBookkeeping(t, db, "ws")
 		})
 	}
 }
@@ -101,7 +101,7 @@ func TestAlegreContractWorkspacesNeverMix(t *testing.T) {
 		if err != nil || len(cs) != 1 || cs[0].Workspace != ws || cs[0].Size != 2 {
 			t.Errorf("clusters of %s = %v, %v; want one of 2 items", ws, cs, err)
 		}
-		checkAlegreBookkeeping(t, db, ws)
+		checkBookkeeping(t, db, ws)
 	}
 }
 
@@ -169,7 +169,7 @@ func TestAlegreContractExpiryForgetsDocuments(t *testing.T) {
 	if got, want := clusterOf(t, db, later)[later[0]], clusterOf(t, db, ids[1:2])[ids[1]]; got != want {
 		t.Errorf("a new copy went to cluster %d, not %d", got, want)
 	}
-	checkAlegreBookkeeping(t, db, "ws")
+	checkBookkeeping(t, db, "ws")
 }
 
 func TestAlegreContractDeleteOfAnUnknownDocumentIs404(t *testing.T) {

@@ -511,61 +511,7 @@ func TestAlegreClusterPlacesItemsByTheBuiltinRules(t *testing.T) {
 	if err != nil || days["2024-03-01"] != 3 || days["2024-03-02"] != 1 {
 		t.Errorf("cluster days = %v, %v; want 3 on 2024-03-01, 1 on 2024-03-02", days, err)
 	}
-	checkAlegreBookkeeping(t, db, "ws")
-}
-
-// checkAlegreBookkeeping recomputes every live cluster of ws from its
-// members: size, unique texts, daily counts, published span, and that the
-// exemplar is a member and there is no vector sum.
-func checkAlegreBookkeeping(tb testing.TB, db *store.DB, ws string) {
-	tb.Helper()
-	ctx := tb.Context()
-	clusters, err := db.ListClusters(ctx, ws, store.BySize, 1, 1<<30)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, c := range clusters {
-		ids, err := db.ClusterMembers(ctx, c.ID, 1<<30)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		texts := map[string]bool{}
-		days := map[string]int{}
-		var first, last time.Time
-		for _, id := range ids {
-			it, err := db.Item(ctx, id)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			texts[clustering.SameTextKey(textOf(it))] = true
-			days[store.DayOf(it)]++
-			if first.IsZero() || it.PublishedAt.Before(first) {
-				first = it.PublishedAt.Time
-			}
-			if it.PublishedAt.After(last) {
-				last = it.PublishedAt.Time
-			}
-		}
-		if c.Size != len(ids) || c.UniqueTexts != len(texts) {
-			tb.Errorf("cluster %d: size %d, unique %d; members say %d, %d", c.ID, c.Size, c.UniqueTexts, len(ids), len(texts))
-		}
-		if !first.Equal(c.FirstPublishedAt.Time) || !last.Equal(c.LastPublishedAt.Time) {
-			tb.Errorf("cluster %d: published %v..%v; members say %v..%v", c.ID, c.FirstPublishedAt, c.LastPublishedAt, first, last)
-		}
-		got, err := db.ClusterDays(ctx, c.ID)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if fmt.Sprint(got) != fmt.Sprint(days) {
-			tb.Errorf("cluster %d: days %v; members say %v", c.ID, got, days)
-		}
-		if !slices.Contains(ids, c.ExemplarItemID) {
-			tb.Errorf("cluster %d: exemplar %d is not a member of %v", c.ID, c.ExemplarItemID, ids)
-		}
-		if c.VectorSum != nil || c.Cohesion != 1 {
-			tb.Errorf("cluster %d: vector sum %v, cohesion %v; want none, 1", c.ID, c.VectorSum != nil, c.Cohesion)
-		}
-	}
+	checkBookkeeping(t, db, "ws")
 }
 
 func TestAlegreForget(t *testing.T) {
