@@ -277,30 +277,17 @@ func (a *prestoAction) Decode(step Step, itemID int64, msg PrestoMessage) (Resul
 		}
 		return Result{Language: &Language{Code: code, Score: r.Score}}, nil
 	default: // embed
-		var v []float32
-		if json.Unmarshal(res, &v) != nil || len(v) == 0 {
+		var raw []float64
+		if json.Unmarshal(res, &raw) != nil || len(raw) == 0 {
 			return bad("a list of numbers")
 		}
-		if !normalize32(v) {
+		v, err := unitVector(raw)
+		if err != nil {
+			return bad("a list of finite numbers")
+		}
+		if v == nil {
 			return Result{}, Permanent(fmt.Errorf("%s %s: the vector has no direction: %w", a.cfg.Name, want, ErrUnusable))
 		}
 		return Result{Vectors: []store.Vector{{Model: p.model, Data: v}}}, nil
 	}
-}
-
-// normalize32 scales v to unit length in place, as the clustering index
-// compares vectors by dot product; false when v is zero or not finite.
-func normalize32(v []float32) bool {
-	var sum float64
-	for _, f := range v {
-		sum += float64(f) * float64(f)
-	}
-	if sum == 0 || math.IsInf(sum, 0) || math.IsNaN(sum) {
-		return false
-	}
-	inv := 1 / math.Sqrt(sum)
-	for i := range v {
-		v[i] = float32(float64(v[i]) * inv)
-	}
-	return true
 }
