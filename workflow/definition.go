@@ -191,6 +191,9 @@ func (d Definition) Mermaid() string {
 		label := "done"
 		if i < len(d.Steps) {
 			label = d.Steps[i].Action
+			if svc := d.Steps[i].Service; svc != "" && svc != BuiltinService {
+				label += " on " + svc
+			}
 		}
 		fmt.Fprintf(&b, "    %s --> %s: %s\n", states[i], states[i+1], label)
 		fmt.Fprintf(&b, "    %s --> failed: error\n", states[i])
