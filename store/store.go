@@ -69,7 +69,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	x.SetMaxOpenConns(8)
 	x.SetConnMaxIdleTime(time.Minute)
 	db := &DB{x: x, Now: time.Now}
-	if err := x.PingContext(ctx); err != nil {
+	if err := db.ping(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -164,6 +164,27 @@ func (db *DB) begin(ctx context.Context) (*sqlx.Tx, error) {
 		select {
 		case <-ctx.Done():
 			return nil, err
+		case <-time.After(pause + time.Duration(rand.Int64N(int64(pause)))):
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
+
+// ping opens the first connection. Setting up a connection (its pragmas:
+// switching a new file to WAL) can meet SQLITE_BUSY without SQLite's busy
+// handler waiting, when another process is opening or migrating the same
+// file at that moment; it asks again, as begin does.
+func (db *DB) ping(ctx context.Context) error {
+	deadline := time.Now().Add(lockPatience)
+	pause := 5 * time.Millisecond
+	for {
+		err := db.x.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
 		case <-time.After(pause + time.Duration(rand.Int64N(int64(pause)))):
 		}
 		pause = min(2*pause, 200*time.Millisecond)

@@ -26,6 +26,7 @@ type CLI struct {
 	Ingest   IngestCmd   `cmd:"" help:"Turn archived pages into content items."`
 	Run      RunCmd      `cmd:"" help:"Ingest what is new, then process every item through its workflow until idle."`
 	Status   StatusCmd   `cmd:"" help:"Item counts by workspace and state, recent runs and failures."`
+	Check    CheckCmd    `cmd:"" help:"Verify the database's invariants and the raw archive; exit 1 on any problem."`
 	Retry    RetryCmd    `cmd:"" help:"Send failed items back to the state they failed from."`
 	Expire   ExpireCmd   `cmd:"" help:"Delete items older than their workspace's retention, with everything derived from them."`
 	Clusters ClustersCmd `cmd:"" help:"Cluster maintenance and listing."`

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"regexp"
@@ -113,7 +114,16 @@ func (a *Archive) WritePage(rel string, lines []Line) (Written, error) {
 	if err := a.root.MkdirAll(dir, 0o755); err != nil {
 		return Written{}, fmt.Errorf("archive %s: %w", rel, err)
 	}
-	tmp := path.Join(dir, ".tmp-"+randomSuffix())
+	// The temporary file is named after its page, so that a writer killed
+	// mid-page leaves a file the page's next writer (the resumed fetch; one
+	// process holds a fetch run at a time) recognises and removes.
+	prefix := ".tmp-" + path.Base(rel) + "-"
+	if stale, err := fs.Glob(a.root.FS(), path.Join(dir, prefix+"*")); err == nil {
+		for _, name := range stale {
+			a.root.Remove(name)
+		}
+	}
+	tmp := path.Join(dir, prefix+randomSuffix())
 	f, err := a.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return Written{}, fmt.Errorf("archive %s: %w", rel, err)

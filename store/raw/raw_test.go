@@ -96,6 +96,32 @@ func TestWriteThenReadPage(t *testing.T) {
 	}
 }
 
+// A writer killed mid-page leaves a temporary file; the page's next writer
+// (the resumed fetch) removes it, and leaves other pages' alone.
+func TestRewritingAPageRemovesItsLeftoverTemporaryFile(t *testing.T) {
+	a := mustArchive(t)
+	rel, _ := raw.PagePath("ws", "src", "q", 20240120, 1, 0)
+	other, _ := raw.PagePath("ws", "src", "q", 20240120, 1, 1)
+	dir := filepath.Join(a.Dir(), filepath.Dir(rel))
+	os.MkdirAll(dir, 0o755)
+	left := filepath.Join(dir, ".tmp-"+filepath.Base(rel)+"-killed")
+	otherLeft := filepath.Join(dir, ".tmp-"+filepath.Base(other)+"-writing")
+	for _, p := range []string{left, otherLeft} {
+		if err := os.WriteFile(p, []byte("half a page"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.WritePage(rel, []raw.Line{{RunID: 1, Workspace: "ws", Source: "src", Query: "q", DateID: 20240120, RawID: "a", Record: json.RawMessage(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the page's leftover temporary file is still there (%v)", err)
+	}
+	if _, err := os.Stat(otherLeft); err != nil {
+		t.Errorf("another page's temporary file was touched: %v", err)
+	}
+}
+
 // writeGzip writes a gzip file of body at rel inside the archive, bypassing
 // WritePage, to build broken pages.
 func writeGzip(tb testing.TB, a *raw.Archive, rel string, body string, truncate int) {

@@ -1,0 +1,357 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Problem is an invariant of the database or the archive that does not
+// hold: which one, how many rows break it, and the first few of them.
+type Problem struct {
+	Check  string `json:"check"`
+	Count  int    `json:"count"`
+	Detail string `json:"detail"` // the first offending rows, as keys
+}
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// Settled says nothing is running and everything was run to the end
+	// (fetch and run both finished): then every item must be completed or
+	// failed, no lease may be held, every page must be ingested, and every
+	// file in the archive must be a recorded page. Without it Check looks
+	// only at what holds at every moment, even while commands run or after
+	// they were killed.
+	Settled bool
+}
+
+// invariant is one check: a query that returns one text row per offending
+// record (its key, for the report), so an empty result means it holds.
+type invariant struct {
+	name    string
+	settled bool // only checked with CheckOptions.Settled
+	query   string
+}
+
+// invariants are the database's consistency rules, each one query.
+var invariants = []invariant{
+	// Nothing ingested twice, nothing pointing at nothing. (Two items for
+	// one record and field cannot exist: items has a UNIQUE constraint.)
+	{name: "pages with more records among their items than they hold", query: `
+		SELECT 'page ' || p.id || ': ' || count(DISTINCT i.raw_id) || ' records as items, ' || p.records || ' in the page'
+		FROM raw_pages p JOIN items i ON i.page_id = p.id GROUP BY p.id HAVING count(DISTINCT i.raw_id) > p.records`},
+	{name: "fetch runs whose counts are not their archived pages", query: `
+		SELECT 'run ' || r.id || ': ' || r.pages || ' pages, ' || r.records || ' records; archived ' ||
+			count(p.id) || ' pages, ' || coalesce(sum(p.records), 0) || ' records'
+		FROM runs r LEFT JOIN raw_pages p ON p.run_id = r.id WHERE r.kind = 'fetch'
+		GROUP BY r.id HAVING r.pages != count(p.id) OR r.records != coalesce(sum(p.records), 0)`},
+	{name: "items whose page is missing", query: `
+		SELECT 'item ' || i.id || ' page ' || i.page_id FROM items i
+		WHERE i.page_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM raw_pages p WHERE p.id = i.page_id)`},
+	{name: "items whose run is missing", query: `
+		SELECT 'item ' || i.id || ' run ' || i.run_id FROM items i
+		WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = i.run_id)`},
+	{name: "pages whose run is missing", query: `
+		SELECT 'page ' || p.id || ' run ' || p.run_id FROM raw_pages p
+		WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = p.run_id)`},
+
+	// States and their history.
+	{name: "failed items without a reason", query: `
+		SELECT 'item ' || id FROM items WHERE state = 'failed' AND last_error = ''`},
+	{name: "items whose last event is not their state", query: `
+		SELECT 'item ' || i.id || ' in ' || i.state || ', last event to ' || coalesce(e.to_state, '(none)')
+		FROM items i LEFT JOIN item_events e ON e.id = (SELECT max(id) FROM item_events WHERE item_id = i.id)
+		WHERE e.to_state IS NULL OR e.to_state != i.state`},
+	{name: "events that do not start where the item's previous event ended", query: `
+		SELECT 'event ' || id || ' of item ' || item_id || ': from ' || quote(from_state) || ' after ' || quote(prev)
+		FROM (SELECT id, item_id, from_state, coalesce(lag(to_state) OVER (PARTITION BY item_id ORDER BY id), '') AS prev
+			FROM item_events)
+		WHERE from_state != prev`},
+
+	// Clusters and their bookkeeping.
+	{name: "clusters whose size is not their member count", query: `
+		SELECT 'cluster ' || c.id || ': size ' || c.size || ', ' || count(i.id) || ' members'
+		FROM clusters c LEFT JOIN items i ON i.cluster_id = c.id GROUP BY c.id HAVING c.size != count(i.id)`},
+	{name: "clusters whose unique texts are not their members' distinct texts", query: `
+		SELECT 'cluster ' || c.id || ': ' || c.unique_texts || ' unique texts, members have ' || count(DISTINCT i.text_hash)
+		FROM clusters c LEFT JOIN items i ON i.cluster_id = c.id GROUP BY c.id
+		HAVING c.unique_texts != count(DISTINCT i.text_hash)`},
+	{name: "clusters whose daily counts do not add up to their size", query: `
+		SELECT 'cluster ' || c.id || ': size ' || c.size || ', days add up to ' || coalesce(sum(d.items), 0)
+		FROM clusters c LEFT JOIN cluster_days d ON d.cluster_id = c.id GROUP BY c.id
+		HAVING c.size != coalesce(sum(d.items), 0)`},
+	{name: "items in a missing or merged cluster", query: `
+		SELECT 'item ' || i.id || ' cluster ' || i.cluster_id FROM items i LEFT JOIN clusters c ON c.id = i.cluster_id
+		WHERE i.cluster_id IS NOT NULL AND (c.id IS NULL OR c.merged_into IS NOT NULL)`},
+	{name: "cluster days of missing clusters", query: `
+		SELECT 'cluster ' || d.cluster_id || ' ' || d.day FROM cluster_days d
+		WHERE NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = d.cluster_id)`},
+
+	// Running totals against the rows they count. A total left at 0 after
+	// its rows were deleted counts as no total.
+	{name: "keyword days that are not their keyword rows", query: `
+		SELECT coalesce(d.workspace, k.workspace) || '/' || coalesce(d.model, k.model) || '/' ||
+			coalesce(d.keyword, k.keyword) || ' ' || coalesce(d.day, k.day) || ': ' ||
+			coalesce(d.items, 0) || ' counted, ' || coalesce(k.n, 0) || ' rows'
+		FROM keyword_days d FULL JOIN (SELECT workspace, model, keyword, substr(published_at, 1, 10) AS day, count(*) AS n
+			FROM keywords WHERE published_at IS NOT NULL GROUP BY 1, 2, 3, 4) k
+		ON k.workspace = d.workspace AND k.model = d.model AND k.keyword = d.keyword AND k.day = d.day
+		WHERE coalesce(d.items, 0) != coalesce(k.n, 0)`},
+	{name: "keyword totals that are not their keyword rows", query: `
+		SELECT coalesce(t.workspace, k.workspace) || '/' || coalesce(t.model, k.model) || '/' ||
+			coalesce(t.keyword, k.keyword) || ': ' || coalesce(t.items, 0) || ' counted, ' || coalesce(k.n, 0) || ' rows'
+		FROM keyword_totals t FULL JOIN (SELECT workspace, model, keyword, count(*) AS n FROM keywords GROUP BY 1, 2, 3) k
+		ON k.workspace = t.workspace AND k.model = t.model AND k.keyword = t.keyword
+		WHERE coalesce(t.items, 0) != coalesce(k.n, 0)`},
+	{name: "item days that are not the items", query: `
+		SELECT coalesce(d.workspace, i.workspace) || ' ' || quote(coalesce(d.day, i.day)) || ' ' ||
+			coalesce(d.source, i.source) || ' ' || quote(coalesce(d.language, i.language)) || ': ' ||
+			coalesce(d.items, 0) || ' counted, ' || coalesce(i.n, 0) || ' items'
+		FROM item_days d FULL JOIN (SELECT workspace, coalesce(substr(published_at, 1, 10), '') AS day, source, language,
+			count(*) AS n FROM items GROUP BY 1, 2, 3, 4) i
+		ON i.workspace = d.workspace AND i.day = d.day AND i.source = d.source AND i.language = d.language
+		WHERE coalesce(d.items, 0) != coalesce(i.n, 0)`},
+	{name: "item states that are not the items", query: `
+		SELECT coalesce(s.workspace, i.workspace) || ' ' || coalesce(s.date_id, i.date_id) || ' ' ||
+			coalesce(s.state, i.state) || ': ' || coalesce(s.items, 0) || ' counted, ' || coalesce(i.n, 0) || ' items'
+		FROM item_states s FULL JOIN (SELECT workspace, date_id, state, count(*) AS n FROM items GROUP BY 1, 2, 3) i
+		ON i.workspace = s.workspace AND i.date_id = s.date_id AND i.state = s.state
+		WHERE coalesce(s.items, 0) != coalesce(i.n, 0)`},
+
+	// Rows of items that are gone. Foreign keys delete them, but only on
+	// connections that turned them on: sqlite3 does not by default.
+	{name: "keywords of missing items", query: `
+		SELECT 'item ' || k.item_id || ' ' || k.model || '/' || k.keyword FROM keywords k
+		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = k.item_id)`},
+	{name: "vectors of missing items", query: `
+		SELECT 'item ' || v.item_id || ' ' || v.model FROM vectors v
+		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = v.item_id)`},
+	{name: "events of missing items", query: `
+		SELECT 'item ' || item_id || ': ' || count(*) || ' events' FROM item_events e
+		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = e.item_id) GROUP BY item_id`},
+
+	// Only once everything ran to the end.
+	{name: "items neither completed nor failed", settled: true, query: `
+		SELECT 'item ' || id || ' in ' || state FROM items WHERE state NOT IN ('completed', 'failed')`},
+	{name: "items still leased", settled: true, query: `
+		SELECT 'item ' || id || ' by ' || quote(lease_owner) FROM items WHERE lease_owner != '' OR lease_until IS NOT NULL`},
+	{name: "pages not ingested", settled: true, query: `
+		SELECT 'page ' || id || ' ' || path FROM raw_pages WHERE ingested_at IS NULL`},
+	{name: "fetch runs still running", settled: true, query: `
+		SELECT 'run ' || id || ' ' || workspace || '/' || source || '/' || query || ' ' || date_id
+		FROM runs WHERE kind = 'fetch' AND status = 'running'`},
+}
+
+// The archive's checks, beside the queries.
+const (
+	checkMissingFile = "pages whose file is missing"
+	checkFileSize    = "pages whose file is not the size recorded"
+	checkOrphanFile  = "archive files that are not a recorded page"
+	checkTempFile    = "archive temporary files left by an interrupted write"
+)
+
+// CheckNames lists the checks Check runs with opt, in order: the queries,
+// then the archive's (when an archive folder is given).
+func CheckNames(opt CheckOptions, archive bool) []string {
+	var names []string
+	for _, inv := range invariants {
+		if !inv.settled || opt.Settled {
+			names = append(names, inv.name)
+		}
+	}
+	if archive {
+		names = append(names, checkMissingFile, checkFileSize)
+		if opt.Settled {
+			names = append(names, checkOrphanFile, checkTempFile)
+		}
+	}
+	return names
+}
+
+// maxDetail is how many offending rows a Problem names.
+const maxDetail = 5
+
+// Check verifies the database's invariants and, when archiveRoot is not
+// "", that they agree with the raw archive in that folder. It returns every
+// problem found, sorted by check; none means all hold.
+//
+// The queries read one snapshot, so they can run while other processes
+// write. The archive is looked at after it: a recorded page must have its
+// file (files are written before their rows and never removed), but a file
+// without a row is normal until a killed fetch is resumed, so orphan files
+// are only looked for when settled. raw.Archive writes each page to a
+// ".tmp-*" file first and does not sweep those a kill leaves behind, so a
+// settled archive that holds one is reported: it is garbage, never data.
+func (db *DB) Check(ctx context.Context, archiveRoot string, opt CheckOptions) ([]Problem, error) {
+	problems, pages, err := db.checkRows(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	if archiveRoot != "" {
+		more, err := checkArchive(archiveRoot, pages, opt)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, more...)
+	}
+	slices.SortFunc(problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Check, b.Check), strings.Compare(a.Detail, b.Detail))
+	})
+	return problems, nil
+}
+
+// recordedPage is what the archive check needs of a raw_pages row.
+type recordedPage struct {
+	ID    int64  `db:"id"`
+	Path  string `db:"path"`
+	Bytes int64  `db:"bytes"`
+}
+
+// checkRows runs every query in one read snapshot and returns their
+// problems and the recorded pages. A read transaction of database/sql would
+// take the write lock (_txlock=immediate), so it opens a deferred one on a
+// connection of its own: in WAL mode it blocks no writer.
+func (db *DB) checkRows(ctx context.Context, opt CheckOptions) ([]Problem, []recordedPage, error) {
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("check: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return nil, nil, fmt.Errorf("check: begin: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+	var problems []Problem
+	for _, inv := range invariants {
+		if inv.settled && !opt.Settled {
+			continue
+		}
+		p, err := runInvariant(ctx, conn, inv)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p.Count > 0 {
+			problems = append(problems, p)
+		}
+	}
+	var pages []recordedPage
+	if err := conn.SelectContext(ctx, &pages, `SELECT id, path, bytes FROM raw_pages ORDER BY id`); err != nil {
+		return nil, nil, fmt.Errorf("check: pages: %w", err)
+	}
+	return problems, pages, nil
+}
+
+// runInvariant counts the rows inv's query returns and keeps the first few.
+func runInvariant(ctx context.Context, conn *sqlx.Conn, inv invariant) (Problem, error) {
+	p := Problem{Check: inv.name}
+	rows, err := conn.QueryContext(ctx, inv.query)
+	if err != nil {
+		return p, fmt.Errorf("check %s: %w", inv.name, err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return p, fmt.Errorf("check %s: %w", inv.name, err)
+		}
+		p.Count++
+		if len(keys) < maxDetail {
+			keys = append(keys, key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("check %s: %w", inv.name, err)
+	}
+	p.Detail = detail(keys, p.Count)
+	return p, nil
+}
+
+func detail(keys []string, count int) string {
+	d := strings.Join(keys, "; ")
+	if count > len(keys) {
+		d += fmt.Sprintf("; and %d more", count-len(keys))
+	}
+	return d
+}
+
+// checkArchive compares the recorded pages with the files under root.
+func checkArchive(root string, pages []recordedPage, opt CheckOptions) ([]Problem, error) {
+	var missing, wrongSize []string
+	nMissing, nWrongSize := 0, 0
+	recorded := make(map[string]bool, len(pages))
+	for _, p := range pages {
+		recorded[p.Path] = true
+		fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(p.Path)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			nMissing++
+			if len(missing) < maxDetail {
+				missing = append(missing, fmt.Sprintf("page %d %s", p.ID, p.Path))
+			}
+		case err != nil:
+			return nil, fmt.Errorf("check archive: %w", err)
+		case fi.Size() != p.Bytes:
+			nWrongSize++
+			if len(wrongSize) < maxDetail {
+				wrongSize = append(wrongSize, fmt.Sprintf("page %d %s: %d bytes, recorded %d", p.ID, p.Path, fi.Size(), p.Bytes))
+			}
+		}
+	}
+	var problems []Problem
+	if nMissing > 0 {
+		problems = append(problems, Problem{Check: checkMissingFile, Count: nMissing, Detail: detail(missing, nMissing)})
+	}
+	if nWrongSize > 0 {
+		problems = append(problems, Problem{Check: checkFileSize, Count: nWrongSize, Detail: detail(wrongSize, nWrongSize)})
+	}
+	if !opt.Settled {
+		return problems, nil
+	}
+	var orphans, temps []string
+	nOrphans, nTemps := 0, 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && path == root {
+			return fs.SkipAll // no archive yet: no files
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case strings.HasPrefix(d.Name(), ".tmp-"):
+			nTemps++
+			if len(temps) < maxDetail {
+				temps = append(temps, rel)
+			}
+		case !recorded[rel]:
+			nOrphans++
+			if len(orphans) < maxDetail {
+				orphans = append(orphans, rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check archive: %w", err)
+	}
+	if nOrphans > 0 {
+		problems = append(problems, Problem{Check: checkOrphanFile, Count: nOrphans, Detail: detail(orphans, nOrphans)})
+	}
+	if nTemps > 0 {
+		problems = append(problems, Problem{Check: checkTempFile, Count: nTemps, Detail: detail(temps, nTemps)})
+	}
+	return problems, nil
+}
