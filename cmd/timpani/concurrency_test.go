@@ -152,6 +152,7 @@ func TestFetchRunAndServeAtOnce(t *testing.T) {
 		t.Errorf("%d items, states %v; want all completed", items, states)
 	}
 	checkClusters(t, dir, items)
+	mustRunIn(t, dir, "check", "--settled")
 	p50, p95, p100, n := load.quantiles()
 	t.Logf("%d items (fetch, 2 runs and serve at once) in %s; %d page loads under load: p50 %s, p95 %s, max %s",
 		items, elapsed.Round(time.Millisecond), n, p50.Round(time.Millisecond), p95.Round(time.Millisecond), p100.Round(time.Millisecond))

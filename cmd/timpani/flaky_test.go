@@ -299,6 +299,7 @@ func TestFlakyServicesLoseNothing(t *testing.T) {
 	}
 	t.Logf("faults injected %v; callbacks %v; %d fetches, %d runs", f.seen, tally.n, fetches, runs)
 	checkClusters(t, dir, posts)
+	mustRunIn(t, dir, "check", "--settled")
 	checkSQL(t, dir, []sqlCheck{
 		{"records archived", `SELECT sum(records) FROM raw_pages`, posts},
 		{"items with Presto's keywords", `SELECT count(DISTINCT item_id) FROM keywords WHERE model = 'yake_keywords.Model'`, posts},
