@@ -699,7 +699,6 @@ func (s *csvSource) header(fields []string) (*csvHeader, error) {
 		return nil, errors.New(`its lines end in a bare CR (old Mac style); convert them to LF or CRLF`)
 	}
 	h := &csvHeader{names: make([]string, len(fields)), id: -1, time: -1}
-	first := make(map[string]int, len(fields)) // raw name → first position
 	count := make(map[string]int, len(fields))
 	for i, f := range fields {
 		count[f]++
@@ -709,8 +708,6 @@ func (s *csvSource) header(fields []string) (*csvHeader, error) {
 			name = fmt.Sprintf("column_%d", i+1)
 		case count[f] > 1:
 			name = fmt.Sprintf("%s_%d", f, i+1)
-		default:
-			first[f] = i
 		}
 		h.names[i] = name
 	}
@@ -757,11 +754,11 @@ func (s *csvSource) header(fields []string) (*csvHeader, error) {
 			var also []string
 			for j, f := range fields {
 				if f == w.name && j != i {
-					also = append(also, strconv.Quote(h.names[j]))
+					also = append(also, h.names[j])
 				}
 			}
 			twice = append(twice, fmt.Sprintf("%q (%s) names %d columns; the later ones are %s in records: name the one you mean",
-				w.name, w.key, count[w.name], strings.Join(also, ", ")))
+				w.name, w.key, count[w.name], csvQuoteList(also)))
 		}
 	}
 	if len(missing) > 0 || len(twice) > 0 {
@@ -775,11 +772,7 @@ func (s *csvSource) header(fields []string) (*csvHeader, error) {
 			}
 			b.WriteString(strings.Join(twice, "; "))
 		}
-		quoted := make([]string, len(fields))
-		for i, f := range fields {
-			quoted[i] = strconv.Quote(jsonlClip(f))
-		}
-		fmt.Fprintf(&b, "; the header (delimiter %q) is %s", s.comma, strings.Join(quoted, ", "))
+		fmt.Fprintf(&b, "; the header (delimiter %q) is %s", s.comma, csvQuoteList(fields))
 		if len(fields) == 1 {
 			for _, d := range []string{";", "\t", "|", ","} {
 				if strings.Contains(fields[0], d) && d != string(s.comma) {
@@ -803,6 +796,21 @@ func (s *csvSource) header(fields []string) (*csvHeader, error) {
 		h.keep = append(h.keep, csvColFilter{index[f.column], f.values})
 	}
 	return h, nil
+}
+
+// csvQuoteList quotes names for a message, each clipped, and at most
+// csvListMax of them: a header of a million columns must not make a
+// message of megabytes.
+func csvQuoteList(names []string) string {
+	const csvListMax = 20
+	quoted := make([]string, 0, min(len(names), csvListMax)+1)
+	for _, n := range names[:min(len(names), csvListMax)] {
+		quoted = append(quoted, strconv.Quote(jsonlClip(n)))
+	}
+	if len(names) > csvListMax {
+		quoted = append(quoted, fmt.Sprintf("… and %d more (%d in all)", len(names)-csvListMax, len(names)))
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // csvNear finds a header name that differs from name only in case or

@@ -617,6 +617,12 @@ var errJunkipediaBody = errors.New("the body is not valid JSON (truncated?)")
 func parseJunkipediaResponse(body []byte) (junkipediaResponse, error) {
 	res := junkipediaResponse{total: -1}
 	if !json.Valid(body) {
+		// Say where it breaks: a cut body ends early, but a body nested
+		// too deep or garbled is not truncated.
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			return res, fmt.Errorf("%w: %v", errJunkipediaBody, err)
+		}
 		return res, errJunkipediaBody
 	}
 	var raw struct {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -134,6 +136,11 @@ func (d *Duration) UnmarshalText(b []byte) error {
 		if err != nil || n < 0 {
 			return fmt.Errorf("invalid duration %q: want e.g. \"14d\", \"36h\" or \"90s\"", s)
 		}
+		if n > int(math.MaxInt64/int64(24*time.Hour)) {
+			// n days would overflow, and wrap to a negative or a wrong
+			// positive duration.
+			return fmt.Errorf("invalid duration %q: at most %dd", s, math.MaxInt64/int64(24*time.Hour))
+		}
 		*d = Duration(time.Duration(n) * 24 * time.Hour)
 		return nil
 	}
@@ -182,7 +189,14 @@ func LoadConfig(path string) (Config, error) {
 		cfg.Workspaces = demoWorkspace()
 		return cfg, cfg.Validate()
 	}
-	md, err := toml.DecodeFile(path, &cfg)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := checkNesting(data); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -211,6 +225,71 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s:\n%w", path, err)
 	}
 	return cfg, nil
+}
+
+// configMaxDepth bounds how deeply arrays and inline tables nest in a
+// config file. BurntSushi/toml takes time that grows faster than the square
+// of the nesting of inline tables (8,000 levels take seconds, 100,000 hours),
+// and no real config nests more than a few levels.
+const configMaxDepth = 100
+
+// checkNesting refuses a file whose arrays and inline tables nest deeper
+// than configMaxDepth, before the TOML decoder sees it. It skips strings and
+// comments; anything else malformed is left for the decoder to explain.
+func checkNesting(data []byte) error {
+	depth, line := 0, 1
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '\n':
+			line++
+		case '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			multi := i+2 < len(data) && data[i+1] == c && data[i+2] == c
+			if multi {
+				i += 2
+			}
+			for i++; i < len(data); i++ {
+				d := data[i]
+				if d == '\n' {
+					line++
+					if !multi {
+						break // an unclosed string: the decoder says so
+					}
+				}
+				if d == '\\' && c == '"' {
+					i++
+					if i < len(data) && data[i] == '\n' {
+						line++
+					}
+					continue
+				}
+				if d != c {
+					continue
+				}
+				if !multi {
+					break
+				}
+				if i+2 < len(data) && data[i+1] == c && data[i+2] == c {
+					i += 2
+					// A closing """ may follow up to two quotes of the content.
+					for k := 0; k < 2 && i+1 < len(data) && data[i+1] == c; k++ {
+						i++
+					}
+					break
+				}
+			}
+		case '[', '{':
+			if depth++; depth > configMaxDepth {
+				return fmt.Errorf("line %d: arrays and inline tables nest more than %d levels deep", line, configMaxDepth)
+			}
+		case ']', '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return nil
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
