@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/timpani-dev/timpani/clustering"
@@ -35,6 +36,12 @@ type App struct {
 	archive *raw.Archive
 	owner   string
 	indexes *workflow.Indexes
+
+	// queryActions embed similarity queries; built once, so that remote
+	// services' connections are reused across the viewer's requests.
+	queryOnce    sync.Once
+	queryActions map[string]workflow.Action
+	queryErr     error
 }
 
 // Open opens the data folder: the database (migrated) and the archive.

@@ -385,12 +385,16 @@ func (a *App) similar(ctx context.Context, ws, text string, limit int, threshold
 	if err := a.Open(ctx); err != nil {
 		return nil, err
 	}
-	opt, err := a.actionOptions()
-	if err != nil {
-		return nil, err
+	a.queryOnce.Do(func() {
+		var opt workflow.ActionOptions
+		opt, a.queryErr = a.actionOptions()
+		a.queryActions = workflow.Actions(opt)
+	})
+	if a.queryErr != nil {
+		return nil, a.queryErr
 	}
 	def := a.Config.Definitions()[a.Config.Workspaces[ws].Workflow]
-	vec, err := workflow.EmbedQuery(ctx, workflow.Actions(opt), def, model, text)
+	vec, err := workflow.EmbedQuery(ctx, a.queryActions, def, model, text)
 	if err != nil {
 		return nil, fmt.Errorf("workspace %s: %w", ws, err)
 	}
