@@ -214,6 +214,12 @@ func TestCheckReportsEachBrokenInvariant(t *testing.T) {
 		{"keyword totals that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, `DELETE FROM keyword_totals`)
 		}},
+		{"keyword totals that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, `INSERT INTO keyword_totals (workspace, model, keyword, items) VALUES ('ws', 'yake', 'ghost', 3)`)
+		}},
+		{"keyword days that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, `DELETE FROM keyword_days`)
+		}},
 		{"item days that are not the items", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, `UPDATE item_days SET items = items + 1`)
 		}},
@@ -298,5 +304,47 @@ func TestCheckNamesEveryCheckOnce(t *testing.T) {
 	}
 	if n := len(store.CheckNames(store.CheckOptions{Settled: true}, false)); n != len(names)-4 {
 		t.Errorf("%d checks without an archive; want %d", n, len(names)-4)
+	}
+}
+
+// The keyword-days check counts rows in passes when there are many days;
+// every pass must report what one pass does, no more and no less.
+func TestCheckKeywordDaysTheSameInOneOrManyPasses(t *testing.T) {
+	w := newCheckWorld(t)
+	w.exec(t, `INSERT INTO keyword_days (workspace, model, keyword, day, items) VALUES
+		('ws', 'yake', 'post', '1999-01-01', 2),
+		('ws', 'yake', 'ghost', '2024-03-01', 1),
+		('ws', 'yake', 'zero', '2024-03-01', 0)`)
+	w.exec(t, `UPDATE keyword_days SET items = items + 1 WHERE day != '1999-01-01' AND keyword = 'post'`)
+	w.exec(t, `INSERT INTO keywords (item_id, workspace, model, keyword, score, published_at, created_at)
+		SELECT item_id, workspace, model, 'uncounted', 0.1, published_at, created_at FROM keywords`)
+	days := func() store.Problem {
+		for _, p := range w.check(t, false) {
+			if p.Check == "keyword days that are not their keyword rows" {
+				return p
+			}
+		}
+		return store.Problem{}
+	}
+	one := days()
+	// post on 1999-01-01 (no rows), post on its real day (one too many),
+	// ghost (no rows), uncounted (rows, no day); zero counts nothing.
+	if one.Count != 4 {
+		t.Fatalf("one pass: %+v; want 4 keyword days reported", one)
+	}
+	for _, want := range []string{"ws/yake/ghost 2024-03-01: 1 counted, 0 rows", "ws/yake/uncounted 2024-03-01: 0 counted, 2 rows"} {
+		if !strings.Contains(one.Detail, want) {
+			t.Errorf("detail %q; want it to name %q", one.Detail, want)
+		}
+	}
+	defer store.SetKeywordDaysPerPassForTest(1)()
+	many := days()
+	if many.Count != one.Count {
+		t.Errorf("in passes of one key: %+v; want the %d of one pass", many, one.Count)
+	}
+	for _, part := range strings.Split(one.Detail, "; ") {
+		if !strings.Contains(many.Detail, part) {
+			t.Errorf("in passes: %q; want it to name %q as one pass does", many.Detail, part)
+		}
 	}
 }
