@@ -10,8 +10,90 @@ import (
 // regex construct it stands for, because small differences (which spaces count, what is a
 // digit) change tokens and therefore scores.
 
-// isRegexSpace is \s of the `regex` module that segtok uses: the Unicode White_Space set.
-func isRegexSpace(r rune) bool {
+// The classes of the code points below U+0800 (Latin, Greek, Cyrillic,
+// Armenian, Hebrew, Arabic, Syriac) are computed once into a table:
+// searching the unicode package's range tables for every character of a
+// Russian or Arabic text was a third of YAKE's time. The functions below the
+// table are the definitions; the is* ones answer from it when they can.
+const classTableSize = 0x800
+
+type charClass uint16
+
+const (
+	classRegexSpace charClass = 1 << iota
+	classSegLetter
+	classSegNumber
+	classWord
+	classDigitNd
+	classLu
+	classLl
+	classLuLt
+	classLm
+	classLetter
+	classPyUpper
+	classCased
+	classCaseIgnorable
+)
+
+var charClasses = func() (t [classTableSize]charClass) {
+	defs := []struct {
+		class charClass
+		test  func(rune) bool
+	}{
+		{classRegexSpace, regexSpace}, {classSegLetter, segLetter}, {classSegNumber, segNumber},
+		{classWord, wordChar}, {classDigitNd, digitNd}, {classLu, lu}, {classLl, ll}, {classLuLt, luLt},
+		{classLm, lm}, {classLetter, unicode.IsLetter}, {classPyUpper, pyUpper}, {classCased, cased},
+		{classCaseIgnorable, caseIgnorable},
+	}
+	for r := range t {
+		for _, d := range defs {
+			if d.test(rune(r)) {
+				t[r] |= d.class
+			}
+		}
+	}
+	return t
+}()
+
+// lowerRunes is unicode.ToLower below classTableSize.
+var lowerRunes = func() (t [classTableSize]rune) {
+	for r := range t {
+		t[r] = unicode.ToLower(rune(r))
+	}
+	return t
+}()
+
+// hasClass answers from the table for the code points it holds, else with
+// the class's definition.
+func hasClass(r rune, c charClass, def func(rune) bool) bool {
+	if uint32(r) < classTableSize {
+		return charClasses[r]&c != 0
+	}
+	return def(r)
+}
+
+func isRegexSpace(r rune) bool    { return hasClass(r, classRegexSpace, regexSpace) }
+func isSegLetter(r rune) bool     { return hasClass(r, classSegLetter, segLetter) }
+func isSegNumber(r rune) bool     { return hasClass(r, classSegNumber, segNumber) }
+func isWord(r rune) bool          { return hasClass(r, classWord, wordChar) }
+func isDigitNd(r rune) bool       { return hasClass(r, classDigitNd, digitNd) }
+func isLu(r rune) bool            { return hasClass(r, classLu, lu) }
+func isLl(r rune) bool            { return hasClass(r, classLl, ll) }
+func isLuLt(r rune) bool          { return hasClass(r, classLuLt, luLt) }
+func isLm(r rune) bool            { return hasClass(r, classLm, lm) }
+func isPyUpper(r rune) bool       { return hasClass(r, classPyUpper, pyUpper) }
+func isCased(r rune) bool         { return hasClass(r, classCased, cased) }
+func isCaseIgnorable(r rune) bool { return hasClass(r, classCaseIgnorable, caseIgnorable) }
+
+func toLower(r rune) rune {
+	if uint32(r) < classTableSize {
+		return lowerRunes[r]
+	}
+	return unicode.ToLower(r)
+}
+
+// regexSpace is \s of the `regex` module that segtok uses: the Unicode White_Space set.
+func regexSpace(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == ' ' || (r >= '\t' && r <= '\r')
 	}
@@ -24,17 +106,17 @@ func isPySpace(r rune) bool {
 	return isRegexSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// isSegLetter is segtok's LETTER, [\p{Ll}\p{Lm}\p{Lt}\p{Lu}]. It leaves out Lo, so Han,
+// segLetter is segtok's LETTER, [\p{Ll}\p{Lm}\p{Lt}\p{Lu}]. It leaves out Lo, so Han,
 // Arabic or Devanagari letters are not "alphanumeric" to the tokenizer.
-func isSegLetter(r rune) bool {
+func segLetter(r rune) bool {
 	if r < utf8.RuneSelf {
 		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
 	}
 	return unicode.In(r, unicode.Ll, unicode.Lu, unicode.Lt, unicode.Lm)
 }
 
-// isSegNumber is segtok's NUMBER, [\p{Nd}\p{Nl}].
-func isSegNumber(r rune) bool {
+// segNumber is segtok's NUMBER, [\p{Nd}\p{Nl}].
+func segNumber(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= '0' && r <= '9'
 	}
@@ -44,40 +126,40 @@ func isSegNumber(r rune) bool {
 // isAlnum is segtok's ALNUM: LETTER or NUMBER.
 func isAlnum(r rune) bool { return isSegLetter(r) || isSegNumber(r) }
 
-// isWord is \w of the regex module (used by \b and \W): letters, marks, digits,
+// wordChar is \w of the regex module (used by \b and \W): letters, marks, digits,
 // letter numbers and connector punctuation such as '_'.
-func isWord(r rune) bool {
+func wordChar(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == '_' || (r >= '0' && r <= '9') || ((r|0x20) >= 'a' && (r|0x20) <= 'z')
 	}
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc)
 }
 
-// isDigitNd is \d of the regex module: decimal digits of any script.
-func isDigitNd(r rune) bool {
+// digitNd is \d of the regex module: decimal digits of any script.
+func digitNd(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= '0' && r <= '9'
 	}
 	return unicode.Is(unicode.Nd, r)
 }
 
-func isLu(r rune) bool {
+func lu(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'A' && r <= 'Z'
 	}
 	return unicode.Is(unicode.Lu, r)
 }
 
-func isLl(r rune) bool {
+func ll(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'a' && r <= 'z'
 	}
 	return unicode.Is(unicode.Ll, r)
 }
 
-func isLuLt(r rune) bool { return isLu(r) || (r >= utf8.RuneSelf && unicode.Is(unicode.Lt, r)) }
+func luLt(r rune) bool { return lu(r) || (r >= utf8.RuneSelf && unicode.Is(unicode.Lt, r)) }
 
-func isLm(r rune) bool { return r >= utf8.RuneSelf && unicode.Is(unicode.Lm, r) }
+func lm(r rune) bool { return r >= utf8.RuneSelf && unicode.Is(unicode.Lm, r) }
 
 // isHyphen is segtok's HYPHENS: word-breaking hyphens, not every dash.
 func isHyphen(r rune) bool {
@@ -138,23 +220,23 @@ func isPyDigit(r rune) bool {
 }
 
 // isPyAlpha is str.isalpha() for one character: any letter, including Lo (Han, Arabic...).
-func isPyAlpha(r rune) bool { return unicode.IsLetter(r) }
+func isPyAlpha(r rune) bool { return hasClass(r, classLetter, unicode.IsLetter) }
 
-// isPyUpper is str.isupper() for one character: the Unicode Uppercase property.
-func isPyUpper(r rune) bool {
+// pyUpper is str.isupper() for one character: the Unicode Uppercase property.
+func pyUpper(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'A' && r <= 'Z'
 	}
 	return unicode.IsUpper(r) || unicode.Is(unicode.Other_Uppercase, r)
 }
 
-// isCased and isCaseIgnorable approximate the Unicode properties Python's final-sigma rule uses.
-func isCased(r rune) bool {
+// cased and caseIgnorable approximate the Unicode properties Python's final-sigma rule uses.
+func cased(r rune) bool {
 	return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) ||
 		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
 }
 
-func isCaseIgnorable(r rune) bool {
+func caseIgnorable(r rune) bool {
 	switch r {
 	case '\'', '.', ':', '^', '`', 0xAD, 0xB7, 0x2018, 0x2019, 0x2024, 0x2027:
 		return true
@@ -175,9 +257,7 @@ func pyLower(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
-	if !strings.ContainsRune(s, 0x130) && !strings.ContainsRune(s, 0x3A3) {
-		return strings.ToLower(s)
-	}
+	// strings.ToLower, with the table, and Python's two differences.
 	var b strings.Builder
 	b.Grow(len(s) + 4)
 	for i, r := range s {
@@ -191,7 +271,7 @@ func pyLower(s string) string {
 				b.WriteRune(0x3C3)
 			}
 		default:
-			b.WriteRune(unicode.ToLower(r))
+			b.WriteRune(toLower(r))
 		}
 	}
 	return b.String()
@@ -243,8 +323,7 @@ func isPyFloat(s string) bool {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		s = s[1:]
 	}
-	switch strings.ToLower(s) {
-	case "inf", "infinity", "nan":
+	if asciiFold(s, "inf") || asciiFold(s, "infinity") || asciiFold(s, "nan") {
 		return true
 	}
 	i := 0
@@ -274,6 +353,21 @@ func isPyFloat(s string) bool {
 		}
 	}
 	return i == len(s)
+}
+
+// asciiFold reports whether s is lower, an ASCII word in lower case, in any
+// case. (Lowering every word to compare it cost a tenth of YAKE's time; no
+// other character lowers to these letters.)
+func asciiFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scanPyDigits reads digits with optional single underscores between them, starting at i.
@@ -322,8 +416,14 @@ func runeAt(s string, i int) (rune, int) {
 	if i >= len(s) {
 		return -1, 0
 	}
-	if s[i] < utf8.RuneSelf {
-		return rune(s[i]), 1
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	// Two-byte sequences (Latin accents, Greek, Cyrillic, Hebrew, Arabic)
+	// decoded here: the general decoder's slow path cost a twentieth of YAKE.
+	if c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+		return rune(c&0x1F)<<6 | rune(s[i+1]&0x3F), 2
 	}
 	return utf8.DecodeRuneInString(s[i:])
 }

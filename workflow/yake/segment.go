@@ -2,7 +2,6 @@ package yake
 
 import (
 	"strings"
-	"unicode"
 )
 
 // This file ports the sentence splitter YAKE 0.4.8 uses: segtok 1.5.11 split_multi
@@ -588,12 +587,12 @@ func beforeLower(s string) bool {
 		return false
 	}
 	c1, s1 := lastRune(u)
-	if unicode.IsLetter(c1) && !isWord(runeBefore(u, len(u)-s1)) {
+	if isPyAlpha(c1) && !isWord(runeBefore(u, len(u)-s1)) {
 		return true
 	}
 	if isLl(c1) && len(u) > s1 {
 		c0, s0 := lastRune(u[:len(u)-s1])
-		if unicode.IsLetter(c0) && !isWord(runeBefore(u, len(u)-s1-s0)) {
+		if isPyAlpha(c0) && !isWord(runeBefore(u, len(u)-s1-s0)) {
 			return true
 		}
 	}
@@ -625,7 +624,7 @@ func upperCaseEnd(s string) bool {
 	k := len(u)
 	for k > 0 {
 		r, size := lastRune(u[:k])
-		if !unicode.IsLetter(r) {
+		if !isPyAlpha(r) {
 			break
 		}
 		k -= size
@@ -648,7 +647,7 @@ func upperCaseStart(s string) bool {
 		i += size
 		for {
 			l, ls := runeAt(s, i)
-			if l < 0 || !unicode.IsLetter(l) {
+			if l < 0 || !isPyAlpha(l) {
 				break
 			}
 			i += ls

@@ -16,8 +16,13 @@ func levenshteinRatio(a, b []rune, lev *levenshtein) float64 {
 // levenshtein computes edit distances, keeping its tables between calls.
 type levenshtein struct {
 	ascii [128]uint64
-	other []peqEntry
-	row   []int
+	// page is the block of 256 code points (r>>8) of the pattern's first
+	// non-ASCII character, whose masks pageMasks holds: a Cyrillic or Greek
+	// word's letters are all there, so few lookups search other.
+	page      rune
+	pageMasks [256]uint64
+	other     []peqEntry
+	row       []int
 }
 
 type peqEntry struct {
@@ -38,9 +43,17 @@ func (l *levenshtein) distance(a, b []rune) int {
 	if len(a) > 64 {
 		return l.dp(a, b)
 	}
+	l.page = -1
 	for i, r := range a {
 		if r >= 0 && r < 128 {
 			l.ascii[r] |= 1 << uint(i)
+			continue
+		}
+		if l.page < 0 && r >= 0 {
+			l.page = r >> 8
+		}
+		if r >= 0 && r>>8 == l.page {
+			l.pageMasks[r&0xFF] |= 1 << uint(i)
 			continue
 		}
 		found := false
@@ -63,6 +76,8 @@ func (l *levenshtein) distance(a, b []rune) int {
 		var eq uint64
 		if r >= 0 && r < 128 {
 			eq = l.ascii[r]
+		} else if r >= 0 && r>>8 == l.page {
+			eq = l.pageMasks[r&0xFF]
 		} else {
 			for _, e := range l.other {
 				if e.r == r {
@@ -88,6 +103,8 @@ func (l *levenshtein) distance(a, b []rune) int {
 	for _, r := range a {
 		if r >= 0 && r < 128 {
 			l.ascii[r] = 0
+		} else if r >= 0 && r>>8 == l.page {
+			l.pageMasks[r&0xFF] = 0
 		}
 	}
 	l.other = l.other[:0]
