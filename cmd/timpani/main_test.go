@@ -193,7 +193,7 @@ workflow = "demo"
 [workspaces.big.sources.gen]
 kind = "faker"
 queries = { a = "x", b = "y" }
-options = { seed = 3, items_per_day = 3000, page_size = 200 }
+options = { seed = 3, items_per_day = 1500, page_size = 200 }
 `
 
 // proc is a timpani process started by a test.
