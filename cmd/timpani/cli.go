@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -19,6 +20,9 @@ type CLI struct {
 	Config string `short:"c" type:"path" placeholder:"FILE" help:"Config file (default: ./timpani.toml if it exists, else the embedded demo config)."`
 	Data   string `type:"path" placeholder:"DIR" help:"Data folder, overriding the config's data_dir."`
 	Quiet  bool   `short:"q" help:"Print no progress and no summaries, only errors."`
+	// CPUProfile is for performance work on real data folders, where a
+	// benchmark cannot go (a run over a million items).
+	CPUProfile string `name:"cpuprofile" type:"path" placeholder:"FILE" help:"Write a CPU profile of the command to FILE (for go tool pprof)."`
 
 	Init     InitCmd     `cmd:"" help:"Write a commented starter timpani.toml."`
 	Demo     DemoCmd     `cmd:"" help:"Fetch two weeks of the demo workspace and process them."`
@@ -91,6 +95,14 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return 1
 	}
 	defer app.Close()
+	if cli.CPUProfile != "" {
+		stopProfile, err := startCPUProfile(cli.CPUProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "timpani: %v\n", err)
+			return 1
+		}
+		defer stopProfile()
+	}
 	if err := kctx.Run(app); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
@@ -100,6 +112,23 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func newApp(cli CLI, stdout, stderr io.Writer) (*App, error) {

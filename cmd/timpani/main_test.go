@@ -403,3 +403,18 @@ func mustRunIn(tb testing.TB, dir string, args ...string) {
 		tb.Fatalf("timpani %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
+
+// --cpuprofile writes a profile go tool pprof reads (gzipped protobuf).
+func TestCPUProfileFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "cpu.prof")
+	mustRunIn(t, dir, "--cpuprofile", profile, "fetch", "--date", "20240301")
+	data, err := os.ReadFile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile of %d bytes starting %x; want a gzipped pprof profile", len(data), data[:min(len(data), 2)])
+	}
+}
