@@ -14,3 +14,24 @@ func SetKeywordDaysPerPassForTest(n int) (undo func()) {
 	keywordDaysPerPass = n
 	return func() { keywordDaysPerPass = old }
 }
+
+// VectorsSinceQueryForTest is VectorsSince's SQL, for its query plan.
+const VectorsSinceQueryForTest = vectorsSinceQuery
+
+// ExplainForTest returns the steps of query's plan, outer loop first.
+func ExplainForTest(db *DB, query string, args ...any) ([]string, error) {
+	var rows []struct {
+		ID      int    `db:"id"`
+		Parent  int    `db:"parent"`
+		NotUsed int    `db:"notused"`
+		Detail  string `db:"detail"`
+	}
+	if err := db.x.Select(&rows, `EXPLAIN QUERY PLAN `+query, args...); err != nil {
+		return nil, err
+	}
+	plan := make([]string, len(rows))
+	for i, r := range rows {
+		plan[i] = r.Detail
+	}
+	return plan, nil
+}

@@ -38,6 +38,16 @@ func decodeRows(rows []vectorRow) ([]VectorRow, error) {
 	return out, nil
 }
 
+// vectorsSinceQuery reads the vectors after an id. CROSS JOIN keeps the
+// vectors' id range the outer loop: left to choose, SQLite walked every item
+// of the workspace by its index instead, on every call: at a million items a
+// second for each batch the cluster step committed, two thirds of a run.
+const vectorsSinceQuery = `SELECT v.id, v.item_id, v.dim, v.data,
+			i.text_hash IS NOT NULL AND EXISTS (SELECT 1 FROM items j WHERE j.workspace = i.workspace
+				AND j.text_hash = i.text_hash AND j.id < i.id AND j.cluster_id IS NOT NULL) AS dup
+		FROM vectors v CROSS JOIN items i ON i.id = v.item_id
+		WHERE v.id > ? AND v.id < ? AND v.model = ? AND i.workspace = ? ORDER BY v.id LIMIT ?`
+
 // VectorsSince returns up to limit vectors of model for the items of
 // workspace whose vector ids come after since and before before (0: no
 // bound), in id order.
@@ -46,11 +56,7 @@ func (tx *Tx) VectorsSince(ctx context.Context, workspace, model string, since, 
 		before = math.MaxInt64
 	}
 	var rows []vectorRow
-	err := tx.selectRows(ctx, &rows, `SELECT v.id, v.item_id, v.dim, v.data,
-			i.text_hash IS NOT NULL AND EXISTS (SELECT 1 FROM items j WHERE j.workspace = i.workspace
-				AND j.text_hash = i.text_hash AND j.id < i.id AND j.cluster_id IS NOT NULL) AS dup
-		FROM vectors v JOIN items i ON i.id = v.item_id
-		WHERE v.id > ? AND v.id < ? AND v.model = ? AND i.workspace = ? ORDER BY v.id LIMIT ?`, since, before, model, workspace, limit)
+	err := tx.selectRows(ctx, &rows, vectorsSinceQuery, since, before, model, workspace, limit)
 	if err != nil {
 		return nil, fmt.Errorf("vectors of %s by %s since %d: %w", workspace, model, since, err)
 	}
