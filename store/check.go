@@ -47,7 +47,7 @@ type invariant struct {
 	scan func(ctx context.Context, conn *sqlx.Conn, report func(key string)) error
 }
 
-// invariants are the database's consistency rules, each one query.
+// invariants are the database's consistency rules, each a query or a scan.
 var invariants = []invariant{
 	// Nothing ingested twice, nothing pointing at nothing. (Two items for
 	// one record and field cannot exist: items has a UNIQUE constraint.)
@@ -282,19 +282,7 @@ func runInvariant(ctx context.Context, conn *sqlx.Conn, inv invariant) (Problem,
 
 // reportRows reports every row of a query of one text column.
 func reportRows(ctx context.Context, conn *sqlx.Conn, query string, report func(string)) error {
-	rows, err := conn.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			return err
-		}
-		report(key)
-	}
-	return rows.Err()
+	return scanRows(ctx, conn, query, func(cols []sql.RawBytes) { report(string(cols[0])) })
 }
 
 // keywordDaysPerPass bounds the (keyword, day) counts checkKeywordDays
