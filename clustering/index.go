@@ -9,8 +9,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // IndexOptions tune an Index. Zero values mean the defaults.
@@ -18,7 +20,8 @@ type IndexOptions struct {
 	M              int    // graph degree: links per node on the upper layers, twice that on layer 0 (default 16)
 	EfConstruction int    // candidates kept while linking a new vector (default 150)
 	EfSearch       int    // candidates kept while searching; Search uses max(EfSearch, k) (default 500)
-	ExactBelow     int    // below this many live vectors Search scans exactly (default 2000; 1: never)
+	ExactBelow     int    // below this many live vectors in the graph Search scans it exactly (default 2000; 1: never)
+	LinkEvery      int    // new vectors wait, scanned exactly, until this many are linked into the graph together (default 256; 1: at once)
 	Seed           uint64 // mixed into each id's level draw
 }
 
@@ -27,8 +30,10 @@ const (
 	defaultEfConstruction = 150
 	defaultEfSearch       = 500
 	defaultExactBelow     = 2000
+	defaultLinkEvery      = 256
 
-	maxM     = 256
+	maxM         = 256
+	maxLinkEvery = 1 << 16
 	maxLevel = 16 // P(level ≥ 16) = M^-16: never reached in practice
 )
 
@@ -46,6 +51,10 @@ func (o IndexOptions) withDefaults() IndexOptions {
 	if o.ExactBelow <= 0 {
 		o.ExactBelow = defaultExactBelow
 	}
+	if o.LinkEvery <= 0 {
+		o.LinkEvery = defaultLinkEvery
+	}
+	o.LinkEvery = min(o.LinkEvery, maxLinkEvery)
 	return o
 }
 
@@ -62,6 +71,13 @@ var ErrDuplicateID = errors.New("id already in the index")
 // similarity: an HNSW graph (hierarchical navigable small world) over
 // int8-quantised vectors. See the package documentation for its design and
 // measured recall.
+//
+// New vectors first join a tail that searches scan exactly; when the tail
+// holds LinkEvery vectors they are linked into the graph together, their
+// candidate neighbours found in parallel in the graph as it stood, plus each
+// other. So the graph changes only every LinkEvery Adds (or at a Remove),
+// and searches made ahead of time in the unchanged graph stay valid: see
+// Lookahead.
 //
 // Searches run concurrently with each other; Add and Remove are exclusive.
 // The same sequence of Add and Remove calls with the same options gives the
@@ -86,14 +102,22 @@ type Index struct {
 	byID     map[int64]uint32
 	byCode   map[uint64]uint32 // codeHash of graph nodes, to find copies
 
-	n     int    // nodes, removed ones included
-	live  int    // nodes not removed
-	entry uint32 // entry point, a node on the top layer
-	top   int    // level of entry; -1 when empty
+	n          int    // nodes, removed ones included
+	live       int    // nodes not removed
+	linked     int    // nodes below this are in the graph (or aliases); the rest are the tail
+	linkedLive int    // nodes below linked not removed
+	entry      uint32 // entry point, a node on the top layer
+	top        int    // level of entry; -1 when the graph is empty
+	epoch      uint64 // changes whenever what a graph search finds may change
 
-	adder    *searcher // scratch for Add, under the write lock
-	searcher sync.Pool // *searcher for Search and Similarity
+	adder    *searcher  // scratch for Add, under the write lock
+	plans    []linkPlan // scratch for linking the tail, under the write lock
+	searcher sync.Pool  // *searcher for Search and Similarity
 }
+
+// linkPlan holds a tail node's candidate neighbours in the graph, per
+// layer, as keys sorted nearest first.
+type linkPlan [maxLevel + 1][]uint64
 
 // nodeInfo holds the small per-vector fields.
 type nodeInfo struct {
@@ -136,7 +160,8 @@ func (x *Index) clear() {
 	x.dead = nil
 	x.byID = make(map[int64]uint32)
 	x.byCode = make(map[uint64]uint32)
-	x.n, x.live, x.entry, x.top = 0, 0, 0, -1
+	x.n, x.live, x.linked, x.linkedLive, x.entry, x.top = 0, 0, 0, 0, 0, -1
+	x.epoch++
 }
 
 // Dim returns the vector length.
@@ -192,6 +217,10 @@ func (x *Index) Remove(id int64) bool {
 	delete(x.byID, id)
 	x.dead[i>>6] |= 1 << (i & 63)
 	x.live--
+	if int(i) < x.linked {
+		x.linkedLive--
+	}
+	x.epoch++
 	if dead := x.n - x.live; dead >= compactMin && 2*dead > x.live {
 		x.rebuild()
 	}
@@ -204,10 +233,10 @@ const compactMin = 1024
 func (x *Index) isDead(i uint32) bool { return x.dead[i>>6]>>(i&63)&1 == 1 }
 
 // Search returns up to k vectors most similar to q with Score ≥ minScore,
-// by Score descending then ID ascending. Below ExactBelow live vectors it
-// compares q with every vector; above, the result is approximate. A q of the
-// wrong length, the zero vector, or one with NaN or infinite components
-// matches nothing.
+// by Score descending then ID ascending. Below ExactBelow live vectors in
+// the graph it compares q with every vector; above, the result is
+// approximate. A q of the wrong length, the zero vector, or one with NaN or
+// infinite components matches nothing.
 func (x *Index) Search(q []float32, k int, minScore float64) []Match {
 	if k <= 0 || checkVector(q, x.dim) != "" {
 		return nil
@@ -220,14 +249,22 @@ func (x *Index) Search(q []float32, k int, minScore float64) []Match {
 	s := x.getSearcher()
 	defer x.searcher.Put(s)
 	quantize(s.q.code, q)
-	if x.live < x.opt.ExactBelow {
-		s.q.setExact()
+	s.q.set(x.rot)
+	return x.searchTail(s.q, k, minScore, x.searchGraph(s, k, minScore))
+}
+
+// searchGraph returns up to k matches of the probe s.q among the graph's
+// nodes and their aliases, sorted.
+func (x *Index) searchGraph(s *searcher, k int, minScore float64) []Match {
+	if x.linkedLive == 0 {
+		return nil
+	}
+	if x.linkedLive < x.opt.ExactBelow {
 		return x.scan(s, k, minScore)
 	}
-	s.q.set(x.rot)
 	x.searchLayer(s, x.descend(s, 0), max(x.opt.EfSearch, k), 0, true)
 	// Copies of q score 1: make sure they are among the candidates.
-	if i, ok := x.byCode[codeHash(s.q.code)]; ok && !s.seen(i) && x.groupLive(i) {
+	if i, ok := x.byCode[codeHash(s.q.code)]; ok && int(i) < x.linked && !s.seen(i) && x.groupLive(i) {
 		s.results.push(^makeKey(0, i))
 	}
 
@@ -254,8 +291,9 @@ func (x *Index) Search(q []float32, k int, minScore float64) []Match {
 		if score < minScore {
 			continue
 		}
-		for j := i; ; j = x.nodes.at(j).next { // the node and its aliases
-			if !x.isDead(j) {
+		// The node and its aliases, but those of the tail.
+		for j := i; ; j = x.nodes.at(j).next {
+			if int(j) < x.linked && !x.isDead(j) {
 				out = append(out, Match{ID: x.nodes.at(j).id, Score: score})
 			}
 			if x.nodes.at(j).next == 0 {
@@ -268,6 +306,96 @@ func (x *Index) Search(q []float32, k int, minScore float64) []Match {
 		out = out[:k]
 	}
 	return out
+}
+
+// searchTail adds to out (sorted matches of the graph) the matches of q
+// among the tail's nodes, and returns the best k, sorted. The tail is
+// scanned exactly, skipping sketches too far to reach minScore.
+func (x *Index) searchTail(q *probe, k int, minScore float64, out []Match) []Match {
+	if x.linked == x.n {
+		return out
+	}
+	limit := x.hammingLimit(minScore)
+	added := false
+	for i := uint32(x.linked); i < uint32(x.n); i++ {
+		if x.isDead(i) || hamming(q.sketch, x.sketches.row(i)) > limit {
+			continue
+		}
+		if score := x.score(q, i); score >= minScore {
+			out = append(out, Match{ID: x.nodes.at(i).id, Score: score})
+			added = true
+		}
+	}
+	if added {
+		sortMatches(out)
+		if len(out) > k {
+			out = out[:k]
+		}
+	}
+	return out
+}
+
+// A Lookahead holds searches made ahead of time. The graph changes only when
+// the tail is linked or a vector removed, so the graph's half of a search
+// can run early, many in parallel, while its tail half runs when the answer
+// is wanted: Lookahead.Search then answers exactly as Index.Search would at
+// that moment. That is how a caller that must decide serially (the cluster
+// step) uses both cores: it looks ahead over as many queries as the index
+// can take Adds before its graph changes (Headroom).
+type Lookahead struct {
+	x        *Index
+	epoch    uint64
+	k        int
+	minScore float64
+	queries  [][]float32
+	probes   []*probe // nil for a query that matches nothing
+	graph    [][]Match
+}
+
+// Headroom returns how many Adds the index takes before its graph changes,
+// at least 1.
+func (x *Index) Headroom() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return max(x.opt.LinkEvery-(x.n-x.linked), 1)
+}
+
+// Lookahead searches the graph for each of qs now, in parallel, for
+// Lookahead.Search to complete later. It keeps qs (not copied).
+func (x *Index) Lookahead(qs [][]float32, k int, minScore float64) *Lookahead {
+	l := &Lookahead{x: x, k: k, minScore: minScore, queries: qs,
+		probes: make([]*probe, len(qs)), graph: make([][]Match, len(qs))}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	l.epoch = x.epoch
+	x.parallel(len(qs), func(s *searcher, i int) {
+		if k <= 0 || checkVector(qs[i], x.dim) != "" {
+			return
+		}
+		quantize(s.q.code, qs[i])
+		s.q.set(x.rot)
+		l.probes[i] = s.q.clone()
+		if x.live > 0 {
+			l.graph[i] = x.searchGraph(s, k, minScore)
+		}
+	})
+	return l
+}
+
+// Search returns what Index.Search(qs[i], k, minScore) returns now.
+func (l *Lookahead) Search(i int) []Match {
+	x := l.x
+	x.mu.RLock()
+	if x.epoch != l.epoch { // the graph changed: search afresh
+		x.mu.RUnlock()
+		return x.Search(l.queries[i], l.k, l.minScore)
+	}
+	defer x.mu.RUnlock()
+	p := l.probes[i]
+	if p == nil || x.live == 0 {
+		return nil
+	}
+	return x.searchTail(p, l.k, l.minScore, slices.Clone(l.graph[i]))
 }
 
 // hammingLimit returns the largest Hamming distance of sketches at which a
@@ -308,10 +436,11 @@ func (x *Index) score(q *probe, i uint32) float64 {
 	return codeCosine(q.dotCode(x.codes.row(i), nd.sum), nd.norm2, q.norm2)
 }
 
-// scan is the exact search: every live vector is scored.
+// scan is the exact search of the graph: every live vector below linked is
+// scored.
 func (x *Index) scan(s *searcher, k int, minScore float64) []Match {
 	var out []Match
-	for i := range uint32(x.n) {
+	for i := range uint32(x.linked) {
 		if x.isDead(i) {
 			continue
 		}
@@ -349,33 +478,18 @@ func sortMatches(m []Match) {
 }
 
 // insert adds a node for id with the code in x.adder.q.code. A vector whose
-// code equals that of a node already in the graph becomes an alias of it,
+// code equals that of a node already present becomes an alias of it,
 // outside the graph: a group of identical vectors linked into the graph one
 // by one would fill each other's link lists and cut themselves off, and the
 // hash table of codes finds copies even where the graph search would not.
+// Any other vector joins the tail, which is linked into the graph once it
+// holds LinkEvery nodes.
 func (x *Index) insert(id int64) {
 	s := x.adder
 	s.q.set(x.rot)
-	level := x.levelOf(id)
-
 	h := codeHash(s.q.code)
 	rep, hasRep := x.byCode[h]
 	hasRep = hasRep && bytes.Equal(x.codes.row(rep), s.q.code)
-
-	// Find the candidate neighbours on each layer before linking anything.
-	if x.top >= 0 && !hasRep {
-		cur := x.descend(s, level)
-		for l := min(level, x.top); l >= 0; l-- {
-			x.searchLayer(s, cur, x.opt.EfConstruction, l, false)
-			cands := s.layers[l][:0]
-			for _, k := range s.results {
-				cands = append(cands, ^k)
-			}
-			slices.Sort(cands)
-			s.layers[l] = cands
-			cur = cands[0] // the nearest: the entry to the next layer down
-		}
-	}
 
 	i := uint32(x.n)
 	x.grow(x.n + 1)
@@ -390,34 +504,130 @@ func (x *Index) insert(id int64) {
 	if hasRep {
 		r := x.nodes.at(rep)
 		nd.alias, nd.next, r.next = true, r.next, i
-		return
-	}
-	if _, ok := x.byCode[h]; !ok { // else a hash collision: no alias
-		x.byCode[h] = i
-	}
-	nd.level = uint8(level)
-	if level > 0 {
-		nd.upper = uint32(len(x.upper))
-		x.upper = append(x.upper, make([]uint32, level*(x.opt.M+1))...)
-	}
-	for l := min(level, x.top); l >= 0; l-- {
-		s.picked = x.selectNeighbours(s.picked[:0], s.layers[l], x.opt.M)
-		list := x.list(i, l)
-		list[0] = uint32(len(s.picked))
-		copy(list[1:], s.picked)
-		for _, j := range s.picked {
-			x.link(j, i, l)
+	} else {
+		if _, ok := x.byCode[h]; !ok { // else a hash collision: no alias
+			x.byCode[h] = i
+		}
+		level := x.levelOf(id)
+		nd.level = uint8(level)
+		if level > 0 { // empty link lists until the node is linked
+			nd.upper = uint32(len(x.upper))
+			x.upper = append(x.upper, make([]uint32, level*(x.opt.M+1))...)
 		}
 	}
-	if level > x.top {
-		x.entry, x.top = i, level
+	if x.n-x.linked >= x.opt.LinkEvery {
+		x.linkTail()
 	}
 }
 
-// groupLive reports whether node i or one of its aliases is not removed.
+// linkTail links the tail's nodes into the graph, in order. Each node's
+// candidate neighbours are those a search of the graph as it stood finds
+// (in parallel: the graph does not change meanwhile) plus the tail's nodes
+// linked before it, compared exactly; then the nodes are linked one by one,
+// as the HNSW heuristic picks among those candidates.
+func (x *Index) linkTail() {
+	var tail []uint32
+	for i := uint32(x.linked); i < uint32(x.n); i++ {
+		if !x.nodes.at(i).alias {
+			tail = append(tail, i)
+		}
+	}
+	for len(x.plans) < len(tail) {
+		x.plans = append(x.plans, linkPlan{})
+	}
+	plans := x.plans[:len(tail)]
+	top := x.top
+	if top >= 0 {
+		x.parallel(len(tail), func(s *searcher, t int) {
+			i := tail[t]
+			copy(s.q.sketch, x.sketches.row(i))
+			level := int(x.nodes.at(i).level)
+			cur := x.descend(s, level)
+			for l := min(level, top); l >= 0; l-- {
+				x.searchLayer(s, cur, x.opt.EfConstruction, l, false)
+				cands := plans[t][l][:0]
+				for _, k := range s.results {
+					cands = append(cands, ^k)
+				}
+				slices.Sort(cands)
+				plans[t][l] = cands
+				cur = cands[0] // the nearest: the entry to the next layer down
+			}
+		})
+	}
+	s := x.adder
+	for t, i := range tail {
+		level := int(x.nodes.at(i).level)
+		for l := min(level, x.top); l >= 0; l-- {
+			var planned []uint64
+			if l <= top {
+				planned = plans[t][l]
+			}
+			cands := x.withTail(s, planned, tail[:t], i, l)
+			s.picked = x.selectNeighbours(s.picked[:0], cands, x.opt.M)
+			list := x.list(i, l)
+			list[0] = uint32(len(s.picked))
+			copy(list[1:], s.picked)
+			for _, j := range s.picked {
+				x.link(j, i, l)
+			}
+		}
+		if level > x.top {
+			x.entry, x.top = i, level
+		}
+	}
+	for i := x.linked; i < x.n; i++ {
+		if !x.isDead(uint32(i)) {
+			x.linkedLive++
+		}
+	}
+	x.linked = x.n
+	x.epoch++
+}
+
+// withTail returns planned (keys sorted nearest first) merged with the keys
+// of the nodes of linked that are on layer l, by their distance to node i.
+// Nodes of linked farther than the last planned key are left out when
+// planned is full, as the search that made it would have left them out.
+func (x *Index) withTail(s *searcher, planned []uint64, linked []uint32, i uint32, l int) []uint64 {
+	limit := uint64(math.MaxUint64)
+	if len(planned) >= x.opt.EfConstruction {
+		limit = planned[len(planned)-1]
+	}
+	extra := s.pruned[:0]
+	for _, j := range linked {
+		if int(x.nodes.at(j).level) < l {
+			continue
+		}
+		if k := makeKey(x.dist(i, j), j); k < limit {
+			extra = append(extra, k)
+		}
+	}
+	s.pruned = extra
+	if len(extra) == 0 {
+		return planned
+	}
+	slices.Sort(extra)
+	merged := s.sorted[:0]
+	a, b := 0, 0
+	for a < len(planned) || b < len(extra) {
+		if b == len(extra) || a < len(planned) && planned[a] < extra[b] {
+			merged = append(merged, planned[a])
+			a++
+		} else {
+			merged = append(merged, extra[b])
+			b++
+		}
+	}
+	s.sorted = merged
+	return merged
+}
+
+// groupLive reports whether graph node i or one of its aliases below
+// linked is not removed.
 func (x *Index) groupLive(i uint32) bool {
 	for ; ; i = x.nodes.at(i).next {
-		if !x.isDead(i) {
+		if int(i) < x.linked && !x.isDead(i) {
 			return true
 		}
 		if x.nodes.at(i).next == 0 {
@@ -689,6 +899,24 @@ func (x *Index) getSearcher() *searcher {
 	return x.newSearcher()
 }
 
+// parallel calls fn(s, i) for i in [0, n) from up to GOMAXPROCS goroutines,
+// each with a searcher of its own, and returns when all calls have.
+func (x *Index) parallel(n int, fn func(s *searcher, i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			s := x.getSearcher()
+			defer x.searcher.Put(s)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(s, i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // visit starts a new visit of n nodes: it clears the bits the last one set,
 // which is cheaper than clearing them all.
 func (s *searcher) visit(n int) {
@@ -737,12 +965,12 @@ func (s *slab[T]) at(i uint32) *T {
 	return &s.chunks[i>>chunkShift][int(i&(chunkRows-1))*s.width]
 }
 
-// The file format written by WriteTo, version 1, all integers little-endian:
+// The file format written by WriteTo, version 2, all integers little-endian:
 //
 //	magic     8 bytes "TMPNNIDX"
 //	version   uint32
-//	options   dim, M, EfConstruction, EfSearch, ExactBelow uint32; Seed uint64
-//	graph     nodes, live, entry uint32; top level int32 (-1: empty); upper length uint32
+//	options   dim, M, EfConstruction, EfSearch, ExactBelow, LinkEvery uint32; Seed uint64
+//	graph     nodes, live, linked, entry uint32; top level int32 (-1: empty); upper length uint32
 //	per node  id int64, norm2 int32, sum int32, upper offset uint32, next alias uint32,
 //	          level uint8, flags uint8 (1: removed, 2: alias)
 //	per node  code: codeLen bytes
@@ -752,10 +980,11 @@ func (s *slab[T]) at(i uint32) *T {
 //	checksum  uint32: CRC-32C of all the bytes before it
 //
 // Removed nodes are written too, so a read index behaves exactly as the
-// written one, future Adds included.
+// written one, future Adds included. Version 1, still read, had neither
+// LinkEvery nor linked: every node was in the graph.
 const (
 	fileMagic   = "TMPNNIDX"
-	fileVersion = 1
+	fileVersion = 2
 	nodeRecord  = 26 // bytes per node record
 
 	flagRemoved = 1
@@ -777,12 +1006,13 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	iw := &indexWriter{w: bufio.NewWriterSize(cw, 1<<16), buf: make([]byte, 1<<12)}
 	iw.bytes([]byte(fileMagic))
 	iw.u32(fileVersion)
-	for _, v := range []int{x.dim, x.opt.M, x.opt.EfConstruction, x.opt.EfSearch, x.opt.ExactBelow} {
+	for _, v := range []int{x.dim, x.opt.M, x.opt.EfConstruction, x.opt.EfSearch, x.opt.ExactBelow, x.opt.LinkEvery} {
 		iw.u32(uint32(v))
 	}
 	iw.u64(x.opt.Seed)
 	iw.u32(uint32(x.n))
 	iw.u32(uint32(x.live))
+	iw.u32(uint32(x.linked))
 	iw.u32(x.entry)
 	iw.u32(uint32(int32(x.top)))
 	iw.u32(uint32(len(x.upper)))
@@ -845,24 +1075,34 @@ func (ir *indexReader) index() (*Index, error) {
 	if string(magic) != fileMagic {
 		return nil, fmt.Errorf("%w: bad magic number %q", ErrBadIndexFile, magic)
 	}
-	if v := ir.u32(); ir.err == nil && v != fileVersion {
-		return nil, fmt.Errorf("%w: unsupported version %d (want %d)", ErrBadIndexFile, v, fileVersion)
+	version := ir.u32()
+	if ir.err == nil && version != 1 && version != fileVersion {
+		return nil, fmt.Errorf("%w: unsupported version %d (want %d)", ErrBadIndexFile, version, fileVersion)
 	}
 	dim, m := int(ir.u32()), int(ir.u32())
-	opt := IndexOptions{M: m, EfConstruction: int(ir.u32()), EfSearch: int(ir.u32()), ExactBelow: int(ir.u32()), Seed: ir.u64()}
-	n, live, entry, top, upperLen := int(ir.u32()), int(ir.u32()), ir.u32(), int(int32(ir.u32())), int(ir.u32())
+	opt := IndexOptions{M: m, EfConstruction: int(ir.u32()), EfSearch: int(ir.u32()), ExactBelow: int(ir.u32()), LinkEvery: defaultLinkEvery}
+	if version > 1 {
+		opt.LinkEvery = int(ir.u32())
+	}
+	opt.Seed = ir.u64()
+	n, live := int(ir.u32()), int(ir.u32())
+	linked := n
+	if version > 1 {
+		linked = int(ir.u32())
+	}
+	entry, top, upperLen := ir.u32(), int(int32(ir.u32())), int(ir.u32())
 	if ir.err != nil {
 		return nil, ir.err
 	}
 	switch {
 	case dim < 1 || dim > maxDim:
 		return nil, corrupt("dimension %d", dim)
-	case m < 2 || m > maxM || opt.EfConstruction < 1 || opt.EfSearch < 1 || opt.ExactBelow < 1:
+	case m < 2 || m > maxM || opt.EfConstruction < 1 || opt.EfSearch < 1 || opt.ExactBelow < 1 || opt.LinkEvery < 1 || opt.LinkEvery > maxLinkEvery:
 		return nil, corrupt("options %+v", opt)
-	case n < 0 || n >= math.MaxUint32 || live > n:
-		return nil, corrupt("%d nodes, %d live", n, live)
-	case (n == 0) != (top == -1) || top < -1 || top > maxLevel || n > 0 && int(entry) >= n:
-		return nil, corrupt("entry %d at level %d of %d nodes", entry, top, n)
+	case n < 0 || n >= math.MaxUint32 || live > n || linked > n || version > 1 && n-linked >= opt.LinkEvery:
+		return nil, corrupt("%d nodes, %d live, %d linked", n, live, linked)
+	case (linked == 0) != (top == -1) || top < -1 || top > maxLevel || linked > 0 && int(entry) >= linked:
+		return nil, corrupt("entry %d at level %d of %d linked nodes", entry, top, linked)
 	}
 	x := NewIndex(dim, opt)
 
@@ -887,7 +1127,7 @@ func (ir *indexReader) index() (*Index, error) {
 		// Alias chains run from a node to its newest alias, then to ever
 		// older ones: checking that keeps them finite.
 		switch {
-		case int(nd.level) > top || flags > flagRemoved|flagAlias || nd.level > 0 && int(nd.upper) != upper,
+		case int(i) < linked && int(nd.level) > top || nd.level > maxLevel || flags > flagRemoved|flagAlias || nd.level > 0 && int(nd.upper) != upper,
 			nd.alias && (nd.level > 0 || nd.next >= i || nd.next > 0 && !x.nodes.at(nd.next).alias),
 			!nd.alias && nd.next > 0 && (nd.next <= i || int(nd.next) >= n):
 			return nil, corrupt("node %d", i)
@@ -904,7 +1144,12 @@ func (ir *indexReader) index() (*Index, error) {
 	if len(x.byID) != live || upper != upperLen || n > 0 && (int(x.nodes.at(entry).level) != top || x.nodes.at(entry).alias) {
 		return nil, corrupt("node table")
 	}
-	x.n, x.live, x.entry, x.top = n, live, entry, top
+	x.n, x.live, x.linked, x.entry, x.top = n, live, linked, entry, top
+	for i := range uint32(linked) {
+		if !x.isDead(i) {
+			x.linkedLive++
+		}
+	}
 	for c := range chunksOf(n) {
 		ir.bytes(x.codes.part(c, n))
 	}
@@ -944,8 +1189,8 @@ func (ir *indexReader) index() (*Index, error) {
 }
 
 // checkLinks verifies that every link points to a graph node present on its
-// layer and that aliases have no links, so that a damaged file with a valid
-// checksum cannot make a search index out of range.
+// layer and that aliases and tail nodes have no links, so that a damaged
+// file with a valid checksum cannot make a search index out of range.
 func (x *Index) checkLinks() error {
 	for i := range uint32(x.n) {
 		nd := x.nodes.at(i)
@@ -954,11 +1199,11 @@ func (x *Index) checkLinks() error {
 		}
 		for l := range int(nd.level) + 1 {
 			list := x.list(i, l)
-			if int(list[0]) > len(list)-1 {
+			if int(list[0]) > len(list)-1 || int(i) >= x.linked && list[0] != 0 {
 				return corrupt("node %d has %d links on layer %d", i, list[0], l)
 			}
 			for _, j := range list[1 : 1+list[0]] {
-				if int(j) >= x.n || int(x.nodes.at(j).level) < l || x.nodes.at(j).alias {
+				if int(j) >= x.linked || int(x.nodes.at(j).level) < l || x.nodes.at(j).alias {
 					return corrupt("node %d links to %d on layer %d", i, j, l)
 				}
 			}

@@ -493,12 +493,6 @@ func TestIndexAliases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ids := func(ms []Match) (out []int64) {
-		for _, m := range ms {
-			out = append(out, m.ID)
-		}
-		return out
-	}
 	want := []int64{10, 5000, 5001, 5002}
 	if got := ids(x.Search(vs[10], 4, 0.99)); !slices.Equal(got, want) {
 		t.Fatalf("Search = %v, want %v", got, want)
@@ -521,6 +515,14 @@ func TestIndexAliases(t *testing.T) {
 	if got := ids(x.Search(vs[10], 3, 0.99)); !slices.Equal(got, []int64{10}) {
 		t.Fatalf("re-added, Search = %v", got)
 	}
+}
+
+// ids returns the matches' ids, in order.
+func ids(ms []Match) (out []int64) {
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
 }
 
 // buildSequence applies the same mixed sequence of n Adds and n/5 Removes.
@@ -608,6 +610,48 @@ func TestIndexWriteRead(t *testing.T) {
 	}
 }
 
+// testdata/index-v1.idx was written by the version 1 format's code (commit
+// 4ab0b1d) from buildSequence(t, 300, small): every third of five vectors
+// removed. It reads into an index whose whole graph is linked, which then
+// takes new vectors into its tail as any other.
+func TestIndexReadsVersion1(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/index-v1.idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := ReadIndex(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Len() != 240 || x.linked != 300 || x.opt.LinkEvery != defaultLinkEvery {
+		t.Fatalf("read %d vectors, %d linked, LinkEvery %d", x.Len(), x.linked, x.opt.LinkEvery)
+	}
+	vs := clustered(300, 48, 30, 9)
+	more := clustered(300, 48, 30, 77)
+	for i, v := range more {
+		if err := x.Add(int64(10000+i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if x.linked != 556 || x.n != 600 {
+		t.Fatalf("after 300 Adds: %d of %d nodes linked", x.linked, x.n)
+	}
+	for i, v := range slices.Concat(vs, more) {
+		id := int64(i * 7)
+		if i >= 300 {
+			id = int64(10000 + i - 300)
+		}
+		got := ids(x.Search(v, 3, 0.999))
+		if removed := i < 300 && i%5 == 2; removed == slices.Contains(got, id) {
+			t.Errorf("vector %d (removed %v): Search = %v", i, removed, got)
+		}
+	}
+	if _, err := ReadIndex(bytes.NewReader(writeIndex(t, x))); err != nil {
+		t.Fatalf("written again as version %d: %v", fileVersion, err)
+	}
+}
+
 func TestIndexReadRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	data := writeIndex(t, buildSequence(t, 300, small))
@@ -626,8 +670,8 @@ func TestIndexReadRejectsBadInput(t *testing.T) {
 	copy(bad, "NOTANIDX")
 	t.Logf("bad magic: %v", mustFail("bad magic", bad))
 	bad = slices.Clone(data)
-	binary.LittleEndian.PutUint32(bad[8:], 2)
-	t.Logf("version 2: %v", mustFail("version 2", bad))
+	binary.LittleEndian.PutUint32(bad[8:], 3)
+	t.Logf("version 3: %v", mustFail("version 3", bad))
 	t.Logf("truncated: %v", mustFail("truncated", data[:len(data)/2]))
 	for n := 0; n < len(data); n += 1 + n/3 {
 		mustFail("truncated", data[:n])
@@ -675,6 +719,85 @@ type iotestErrReader struct{}
 
 func (iotestErrReader) Read([]byte) (int, error) { return 0, errBoom }
 
+// A search made ahead of time answers exactly as Search does when asked,
+// whatever was added meanwhile: the tail half runs at the asking, and once
+// the graph changes (a link of the tail, a removal) it searches afresh.
+func TestLookaheadAnswersAsSearchDoes(t *testing.T) {
+	t.Parallel()
+	for _, opt := range []IndexOptions{
+		{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 1, LinkEvery: 64},
+		{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 700, LinkEvery: 100}, // exact, then graph
+		{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 1, LinkEvery: 1},
+	} {
+		vs := clustered(1600, 48, 40, 21)
+		x := NewIndex(48, opt)
+		for i, v := range vs[:400] {
+			if err := x.Add(int64(i), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		afresh := 0
+		for start := 400; start < len(vs); {
+			// Look ahead past the headroom too: those answers must still
+			// be right, by searching afresh.
+			end := min(start+x.Headroom()+7, len(vs))
+			epoch := x.epoch
+			la := x.Lookahead(vs[start:end], 10, 0.5)
+			for i := range end - start {
+				if x.epoch != epoch {
+					afresh++
+				}
+				if got, want := la.Search(i), x.Search(vs[start+i], 10, 0.5); !slices.Equal(got, want) {
+					t.Fatalf("%+v: query %d: Lookahead %v, Search %v", opt, start+i, got, want)
+				}
+				if err := x.Add(int64(start+i), vs[start+i]); err != nil {
+					t.Fatal(err)
+				}
+				if (start+i)%97 == 0 {
+					x.Remove(int64(start + i - 50))
+				}
+			}
+			start = end
+		}
+		if afresh == 0 {
+			t.Errorf("%+v: no answer came after a change of the graph", opt)
+		}
+		if x.n-x.linked >= opt.LinkEvery {
+			t.Errorf("%+v: %d nodes in the tail", opt, x.n-x.linked)
+		}
+	}
+}
+
+// New vectors are found at once, exactly, while in the tail; linking them
+// keeps them found.
+func TestIndexTailIsSearchedExactly(t *testing.T) {
+	t.Parallel()
+	vs := clustered(3000, 48, 40, 5)
+	x := NewIndex(48, IndexOptions{M: 8, EfConstruction: 40, EfSearch: 40, ExactBelow: 1, LinkEvery: 500})
+	for i, v := range vs {
+		if err := x.Add(int64(i), v); err != nil {
+			t.Fatal(err)
+		}
+		if inTail := x.linked <= i; inTail && i%13 == 0 {
+			// Everything the tail holds that matches well is there.
+			got := x.Search(v, 1000, 0.9)
+			for j := x.linked; j <= i; j++ {
+				if exactCosine(v, vs[j]) > 0.91 && !slices.Contains(ids(got), int64(j)) {
+					t.Fatalf("vector %d: tail vector %d (cosine %.3f) not found", i, j, exactCosine(v, vs[j]))
+				}
+			}
+		}
+	}
+	if x.linked != 3000 {
+		t.Fatalf("%d linked, want all 3000 (6 links of 500)", x.linked)
+	}
+	for i, v := range vs {
+		if got := x.Search(v, 1, 0.999); len(got) == 0 {
+			t.Fatalf("vector %d not found after linking", i)
+		}
+	}
+}
+
 func TestIndexConcurrentSearchDuringAdd(t *testing.T) {
 	t.Parallel()
 	vs := clustered(1500, 32, 30, 13)
@@ -701,6 +824,9 @@ func TestIndexConcurrentSearchDuringAdd(t *testing.T) {
 				}
 				x.Similarity(int64(i%500), q)
 				x.Len()
+				if i%7 == 0 {
+					x.Lookahead(vs[i%len(vs):i%len(vs)+1], 5, -1).Search(0)
+				}
 			}
 		})
 	}

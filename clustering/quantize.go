@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // The index keeps two compact forms of each vector, both computed with
@@ -101,6 +102,13 @@ func newProbe(dim int) *probe {
 		sketch: make([]uint64, sketchBits(dim)/64),
 		rot:    make([]int64, sketchBits(dim)),
 	}
+}
+
+// clone returns a copy of q without its scratch space, for scoring and
+// sketch comparisons only.
+func (q *probe) clone() *probe {
+	return &probe{code: slices.Clone(q.code), norm2: q.norm2, sum: q.sum,
+		words: slices.Clone(q.words), sketch: slices.Clone(q.sketch)}
 }
 
 // setExact prepares q for exact scoring from the code already in q.code.

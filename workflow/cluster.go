@@ -143,6 +143,18 @@ type clusterBatch struct {
 	twins     map[int64]int64          // text hash -> cluster, for texts this batch placed
 	texts     map[int64]map[int64]bool // cluster -> text hashes this batch added to it
 	rows      []store.ItemCluster      // the items' new clusters, written at the end
+	hashes    map[int64]int64          // text hash of each item of the batch
+	dbTwins   map[int64]twin           // stored twins by text hash, as looked up
+	ahead     *clustering.Lookahead    // searches made ahead for the items of aheadOf
+	aheadOf   map[int64]int            // item id -> its query in ahead
+}
+
+// twin is the earliest stored item with a text hash, if any, and its
+// cluster.
+type twin struct {
+	id, clusterID int64
+	text          string
+	found         bool
 }
 
 func (a *clusterAction) ApplyTx(ctx context.Context, tx *store.Tx, b Batch, vectors [][]store.Vector) error {
@@ -193,7 +205,8 @@ func (a *clusterAction) ApplyTx(ctx context.Context, tx *store.Tx, b Batch, vect
 func newClusterBatch(tx *store.Tx, p clusterParams, workspace string) *clusterBatch {
 	return &clusterBatch{tx: tx, p: p, workspace: workspace, clusters: map[int64]*store.Cluster{},
 		days: map[store.ClusterDay]int{}, vectors: map[int64][]float32{}, placed: map[int64]int64{},
-		twins: map[int64]int64{}, texts: map[int64]map[int64]bool{}}
+		twins: map[int64]int64{}, texts: map[int64]map[int64]bool{}, hashes: map[int64]int64{},
+		dbTwins: map[int64]twin{}}
 }
 
 // run places items (whose ids are ids), in order, and writes the outcome.
@@ -208,12 +221,89 @@ func (cb *clusterBatch) run(ctx context.Context, items []store.Item, ids []int64
 			cb.placed[id] = m.ClusterID
 		}
 	}
-	for _, it := range items {
-		if err := cb.place(ctx, it); err != nil {
-			return err
+	// Items are placed in order, each searching the index as the items
+	// before it left it. The index's graph changes only every so many Adds,
+	// so the searches of the items up to the next change run first, in
+	// parallel (on the other core); each placement then only adds what the
+	// index's tail holds.
+	for start := 0; start < len(items); {
+		end := len(items)
+		if !cb.remote {
+			end = min(start+cb.li.idx.Headroom(), len(items))
+			if err := cb.lookAhead(ctx, items[start:end]); err != nil {
+				return err
+			}
 		}
+		for _, it := range items[start:end] {
+			if err := cb.place(ctx, it); err != nil {
+				return err
+			}
+		}
+		start = end
 	}
 	return cb.flush(ctx)
+}
+
+// lookAhead searches the index, in parallel, for those of items that will
+// need a search: not placed yet and without an exact duplicate.
+func (cb *clusterBatch) lookAhead(ctx context.Context, items []store.Item) error {
+	var qs [][]float32
+	cb.aheadOf = map[int64]int{}
+	pending := map[int64]bool{} // text hashes of items placed before these
+	for _, it := range items {
+		if _, ok := cb.placed[it.ID]; ok {
+			continue
+		}
+		hash := cb.hash(it)
+		if pending[hash] {
+			continue // its twin is placed first
+		}
+		pending[hash] = true
+		if _, ok, err := cb.twin(ctx, it, hash); err != nil {
+			return err
+		} else if ok {
+			continue // joins its twin
+		}
+		v, err := cb.vector(ctx, it.ID)
+		if err != nil {
+			return err
+		}
+		cb.aheadOf[it.ID] = len(qs)
+		qs = append(qs, v)
+	}
+	cb.ahead = cb.li.idx.Lookahead(qs, defaultCandidates, cb.p.threshold)
+	return nil
+}
+
+// hash is the hash of an item's text.
+func (cb *clusterBatch) hash(it store.Item) int64 {
+	h, ok := cb.hashes[it.ID]
+	if !ok {
+		h = clustering.TextHash(textOf(it))
+		cb.hashes[it.ID] = h
+	}
+	return h
+}
+
+// twin returns the cluster of an exact duplicate of it's text placed
+// before it: by this batch, or stored.
+func (cb *clusterBatch) twin(ctx context.Context, it store.Item, hash int64) (clusterID int64, ok bool, err error) {
+	if c, ok := cb.twins[hash]; ok {
+		return c, true, nil
+	}
+	// The stored twins do not change until the batch writes its rows.
+	tw, ok := cb.dbTwins[hash]
+	if !ok {
+		var err error
+		if tw.id, tw.clusterID, tw.text, tw.found, err = cb.tx.TextTwin(ctx, cb.workspace, hash); err != nil {
+			return 0, false, err
+		}
+		cb.dbTwins[hash] = tw
+	}
+	if tw.found && tw.id != it.ID && clustering.SameText(tw.text, textOf(it)) {
+		return tw.clusterID, true, nil
+	}
+	return 0, false, nil
 }
 
 // vector is an item's vector; nil when a remote service keeps them.
@@ -241,19 +331,12 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 	if err != nil {
 		return err
 	}
-	txt := textOf(it)
-	hash := clustering.TextHash(txt)
+	hash := cb.hash(it)
 
 	// Exact duplicates join their twin's cluster without a search.
-	twinCluster, ok := cb.twins[hash]
-	if !ok {
-		twin, c, twinText, found, err := cb.tx.TextTwin(ctx, cb.workspace, hash)
-		if err != nil {
-			return err
-		}
-		if found && twin != it.ID && clustering.SameText(twinText, txt) {
-			twinCluster, ok = c, true
-		}
+	twinCluster, ok, err := cb.twin(ctx, it, hash)
+	if err != nil {
+		return err
 	}
 	if ok {
 		c, err := cb.cluster(ctx, twinCluster)
@@ -268,6 +351,8 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 	var matches []clustering.Match
 	if cb.remote {
 		matches = cb.matches[it.ID]
+	} else if i, ok := cb.aheadOf[it.ID]; ok {
+		matches = cb.ahead.Search(i)
 	} else {
 		matches = cb.li.idx.Search(v, defaultCandidates, cb.p.threshold)
 	}
