@@ -34,7 +34,7 @@ const (
 
 	maxM         = 256
 	maxLinkEvery = 1 << 16
-	maxLevel = 16 // P(level ≥ 16) = M^-16: never reached in practice
+	maxLevel     = 16 // P(level ≥ 16) = M^-16: never reached in practice
 )
 
 func (o IndexOptions) withDefaults() IndexOptions {
