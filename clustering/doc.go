@@ -29,6 +29,13 @@
 //   - Codes, sketches and links live in large chunked arrays without
 //     pointers; removed vectors stay in the graph as waypoints until they
 //     outnumber half the live ones, when the graph is rebuilt.
+//   - New vectors wait in a tail that searches scan exactly (sketch first,
+//     then the code) and are linked into the graph LinkEvery at a time: their
+//     candidate neighbours are searched in the graph as it stood, in
+//     parallel, plus each other. The graph then changes only at those links
+//     and at removals, so a caller that must decide serially (the cluster
+//     step) can make the graph half of its searches ahead, in parallel
+//     (Lookahead), and get exactly what Search would give at the time.
 //   - Every decision uses integer arithmetic and breaks ties by insertion
 //     order, so the same sequence of calls gives the same graph and results.
 //

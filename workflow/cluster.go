@@ -343,6 +343,7 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 		if err != nil {
 			return err
 		}
+		cb.noteText(c.ID, hash) // the twin is a member: not a new text for c
 		return cb.join(ctx, c, it, v, hash)
 	}
 
@@ -487,12 +488,17 @@ func (cb *clusterBatch) join(ctx context.Context, c *store.Cluster, it store.Ite
 	if _, ok := cb.twins[hash]; !ok {
 		cb.twins[hash] = c.ID
 	}
-	if cb.texts[c.ID] == nil {
-		cb.texts[c.ID] = map[int64]bool{}
-	}
-	cb.texts[c.ID][hash] = true
+	cb.noteText(c.ID, hash)
 	cb.rows = append(cb.rows, store.ItemCluster{ItemID: it.ID, ClusterID: c.ID, TextHash: hash})
 	return nil
+}
+
+// noteText records that cluster id has a member with the text hash.
+func (cb *clusterBatch) noteText(id, hash int64) {
+	if cb.texts[id] == nil {
+		cb.texts[id] = map[int64]bool{}
+	}
+	cb.texts[id][hash] = true
 }
 
 // grow adds a member's vector to c's sum and makes the member the exemplar

@@ -435,6 +435,32 @@ func TestClusteringIsDeterministic(t *testing.T) {
 	}
 }
 
+// The index links new vectors into its graph in groups, and the cluster
+// step searches the graph ahead for the items up to the next link: the
+// clusters are the same whatever the batch size and workers, as if every
+// item searched the index just before its placement.
+func TestClustersDoNotDependOnBatches(t *testing.T) {
+	posts := generatedPosts(700)
+	// A small graph linked every 64 vectors, so that batches span links.
+	opt := clustering.IndexOptions{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 1, LinkEvery: 64}
+	var runs []map[string]int64
+	for _, c := range []struct{ batch, workers int }{{1, 1}, {7, 1}, {20, 3}, {45, 2}, {150, 2}} {
+		db := mustDB(t)
+		addPosts(t, db, "ws", "default", posts...)
+		cr := newClusterRun(t, db, nil, c.batch)
+		cr.workers = c.workers
+		cr.indexes = NewIndexes("", opt, nil)
+		cr.run(t, "ws")
+		runs = append(runs, clusteringOf(t, db, "ws"))
+		checkBookkeeping(t, db, "ws")
+	}
+	for i, run := range runs[1:] {
+		if fmt.Sprint(run) != fmt.Sprint(runs[0]) {
+			t.Errorf("run %d clustered differently from the run with batches of one", i+1)
+		}
+	}
+}
+
 func TestSavedIndexResumesWhereTheLastRunStopped(t *testing.T) {
 	posts := generatedPosts(300)
 	// One run over everything, as the reference.
