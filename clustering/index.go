@@ -3,6 +3,7 @@ package clustering
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -100,7 +101,8 @@ type Index struct {
 	upper    []uint32     // layers ≥ 1: per node and layer, count then M node numbers
 	dead     []uint64     // bit per node: removed
 	byID     map[int64]uint32
-	byCode   map[uint64]uint32 // codeHash of graph nodes, to find copies
+	byCode   map[uint64]uint32  // codeHash of graph nodes, to find copies
+	aliases  map[uint32][]alias // per node with aliases, them by id: a search reports the first live ones
 
 	n          int    // nodes, removed ones included
 	live       int    // nodes not removed
@@ -113,6 +115,12 @@ type Index struct {
 	adder    *searcher  // scratch for Add, under the write lock
 	plans    []linkPlan // scratch for linking the tail, under the write lock
 	searcher sync.Pool  // *searcher for Search and Similarity
+}
+
+// alias is a node that is a copy of another, and its id.
+type alias struct {
+	id   int64
+	node uint32
 }
 
 // linkPlan holds a tail node's candidate neighbours in the graph, per
@@ -160,6 +168,7 @@ func (x *Index) clear() {
 	x.dead = nil
 	x.byID = make(map[int64]uint32)
 	x.byCode = make(map[uint64]uint32)
+	x.aliases = make(map[uint32][]alias)
 	x.n, x.live, x.linked, x.linkedLive, x.entry, x.top = 0, 0, 0, 0, 0, -1
 	x.epoch++
 }
@@ -291,13 +300,20 @@ func (x *Index) searchGraph(s *searcher, k int, minScore float64) []Match {
 		if score < minScore {
 			continue
 		}
-		// The node and its aliases, but those of the tail.
-		for j := i; ; j = x.nodes.at(j).next {
-			if int(j) < x.linked && !x.isDead(j) {
-				out = append(out, Match{ID: x.nodes.at(j).id, Score: score})
-			}
-			if x.nodes.at(j).next == 0 {
+		// The node and its aliases, but those of the tail. Copies score
+		// alike, so only the k first by id can be among the results: a
+		// post copied ten thousand times costs no more than one copied ten.
+		if !x.isDead(i) {
+			out = append(out, Match{ID: x.nodes.at(i).id, Score: score})
+		}
+		taken := 0
+		for _, a := range x.aliases[i] {
+			if taken == k {
 				break
+			}
+			if int(a.node) < x.linked && !x.isDead(a.node) {
+				out = append(out, Match{ID: a.id, Score: score})
+				taken++
 			}
 		}
 	}
@@ -504,6 +520,7 @@ func (x *Index) insert(id int64) {
 	if hasRep {
 		r := x.nodes.at(rep)
 		nd.alias, nd.next, r.next = true, r.next, i
+		x.addAlias(rep, alias{id: id, node: i})
 	} else {
 		if _, ok := x.byCode[h]; !ok { // else a hash collision: no alias
 			x.byCode[h] = i
@@ -518,6 +535,13 @@ func (x *Index) insert(id int64) {
 	if x.n-x.linked >= x.opt.LinkEvery {
 		x.linkTail()
 	}
+}
+
+// addAlias records a as an alias of node rep, in id order.
+func (x *Index) addAlias(rep uint32, a alias) {
+	list := x.aliases[rep]
+	at, _ := slices.BinarySearchFunc(list, a.id, func(e alias, id int64) int { return cmp.Compare(e.id, id) })
+	x.aliases[rep] = slices.Insert(list, at, a)
 }
 
 // linkTail links the tail's nodes into the graph, in order. Each node's
@@ -1178,11 +1202,16 @@ func (ir *indexReader) index() (*Index, error) {
 		return nil, err
 	}
 	for i := range uint32(n) {
-		if !x.nodes.at(i).alias {
-			h := codeHash(x.codes.row(i))
-			if _, ok := x.byCode[h]; !ok {
-				x.byCode[h] = i
-			}
+		nd := x.nodes.at(i)
+		if nd.alias {
+			continue
+		}
+		h := codeHash(x.codes.row(i))
+		if _, ok := x.byCode[h]; !ok {
+			x.byCode[h] = i
+		}
+		for j := nd.next; j != 0; j = x.nodes.at(j).next {
+			x.addAlias(i, alias{id: x.nodes.at(j).id, node: j})
 		}
 	}
 	return x, nil

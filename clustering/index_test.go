@@ -503,7 +503,16 @@ func TestIndexAliases(t *testing.T) {
 	if got := ids(x.Search(vs[10], 3, 0.99)); !slices.Equal(got, want) {
 		t.Fatalf("after removals, Search = %v, want %v", got, want)
 	}
-	for id := int64(5000); id < 5040; id++ {
+	for id := int64(4999); id >= 4960; id-- { // more copies, with falling ids
+		if err := x.Add(id, vs[10]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = []int64{4960, 4961, 4962}
+	if got := ids(x.Search(vs[10], 3, 0.99)); !slices.Equal(got, want) {
+		t.Fatalf("copies with falling ids, Search = %v, want %v", got, want)
+	}
+	for id := int64(4960); id < 5040; id++ {
 		x.Remove(id)
 	}
 	if got := x.Search(vs[10], 3, 0.99); len(got) != 0 {

@@ -363,7 +363,13 @@ func (cb *clusterBatch) place(ctx context.Context, it store.Item) error {
 			return clustering.Candidate{ClusterID: cid, ClusterSize: size}, true, err
 		}
 		m, ok, err := cb.tx.Membership(ctx, id)
-		return clustering.Candidate{ClusterID: m.ClusterID, ClusterSize: m.ClusterSize}, ok, err
+		if err != nil {
+			return clustering.Candidate{}, false, err
+		}
+		if c, touched := cb.clusters[m.ClusterID]; ok && touched {
+			m.ClusterSize = c.Size // as this batch left it
+		}
+		return clustering.Candidate{ClusterID: m.ClusterID, ClusterSize: m.ClusterSize}, ok, nil
 	})
 	if err != nil {
 		return err
