@@ -35,3 +35,9 @@ func ExplainForTest(db *DB, query string, args ...any) ([]string, error) {
 	}
 	return plan, nil
 }
+
+// ExecForTest runs a statement in tx.
+func ExecForTest(tx *Tx, query string, args ...any) error {
+	_, err := tx.tx.Exec(query, args...)
+	return err
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -85,6 +86,50 @@ func TestOpenMigratesOnceAndRecordsVersions(t *testing.T) {
 	})
 	if err == nil {
 		t.Error("write through a read-only connection succeeded")
+	}
+}
+
+// Commits land in the write-ahead log; the checkpointer copies them into
+// the database file while it is open (writers never do), and Close copies
+// the rest.
+func TestCheckpointerCopiesCommitsIntoTheDatabaseFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	db, err := store.Open(t.Context(), path, store.Options{AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	update(t, db, func(tx *store.Tx) error { return store.ExecForTest(tx, `CREATE TABLE scratch (b BLOB)`) })
+	for range 20 {
+		update(t, db, func(tx *store.Tx) error {
+			return store.ExecForTest(tx, `INSERT INTO scratch (b) SELECT randomblob(100000) FROM (VALUES (1), (2))`)
+		})
+	}
+	// 4 MB committed: wait (up to a minute on a slow disk) for them to
+	// reach the file.
+	for deadline := time.Now().Add(time.Minute); size() < before+4_000_000; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after 4 MB of commits (%d before): nothing checkpointed", size(), before)
+		}
+	}
+	update(t, db, func(tx *store.Tx) error {
+		return store.ExecForTest(tx, `INSERT INTO scratch (b) SELECT randomblob(100000) FROM (VALUES (1), (2))`)
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("log left after Close: %v", err)
+	}
+	if got := size(); got < before+4_200_000 {
+		t.Errorf("database file %d bytes after Close, want the last commit in it", got)
 	}
 }
 
