@@ -443,6 +443,9 @@ func TestClustersDoNotDependOnBatches(t *testing.T) {
 	posts := generatedPosts(700)
 	// A small graph linked every 64 vectors, so that batches span links.
 	opt := clustering.IndexOptions{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 1, LinkEvery: 64}
+	if raceEnabled { // a fifth of the work, the same shape
+		posts, opt.LinkEvery = generatedPosts(200), 16
+	}
 	var runs []map[string]int64
 	for _, c := range []struct{ batch, workers int }{{1, 1}, {7, 1}, {20, 3}, {45, 2}, {150, 2}} {
 		db := mustDB(t)
