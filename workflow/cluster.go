@@ -285,7 +285,7 @@ func (cb *clusterBatch) hash(it store.Item) int64 {
 	return h
 }
 
-// twin returns the cluster of an exact duplicate of it's text placed
+// twin returns the cluster of an exact duplicate of its text placed
 // before it: by this batch, or stored.
 func (cb *clusterBatch) twin(ctx context.Context, it store.Item, hash int64) (clusterID int64, ok bool, err error) {
 	if c, ok := cb.twins[hash]; ok {
