@@ -443,11 +443,12 @@ func TestClustersDoNotDependOnBatches(t *testing.T) {
 	posts := generatedPosts(700)
 	// A small graph linked every 64 vectors, so that batches span links.
 	opt := clustering.IndexOptions{M: 8, EfConstruction: 40, EfSearch: 60, ExactBelow: 1, LinkEvery: 64}
-	if raceEnabled { // a fifth of the work, the same shape
-		posts, opt.LinkEvery = generatedPosts(200), 16
+	configs := []struct{ batch, workers int }{{1, 1}, {7, 1}, {20, 3}, {45, 2}, {150, 2}}
+	if raceEnabled { // a tenth of the work, the same shape
+		posts, opt.LinkEvery, configs = generatedPosts(150), 16, configs[1:]
 	}
 	var runs []map[string]int64
-	for _, c := range []struct{ batch, workers int }{{1, 1}, {7, 1}, {20, 3}, {45, 2}, {150, 2}} {
+	for _, c := range configs {
 		db := mustDB(t)
 		addPosts(t, db, "ws", "default", posts...)
 		cr := newClusterRun(t, db, nil, c.batch)
@@ -459,7 +460,7 @@ func TestClustersDoNotDependOnBatches(t *testing.T) {
 	}
 	for i, run := range runs[1:] {
 		if fmt.Sprint(run) != fmt.Sprint(runs[0]) {
-			t.Errorf("run %d clustered differently from the run with batches of one", i+1)
+			t.Errorf("%+v clustered differently from %+v", configs[i+1], configs[0])
 		}
 	}
 }
