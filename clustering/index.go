@@ -102,7 +102,7 @@ type Index struct {
 	dead     []uint64     // bit per node: removed
 	byID     map[int64]uint32
 	byCode   map[uint64]uint32  // codeHash of graph nodes, to find copies
-	aliases  map[uint32][]alias // per node with aliases, them by id: a search reports the first live ones
+	aliases  map[uint32][]alias // per node with aliases, them by id (the nodes' next chains hold the same, for the file)
 
 	n          int    // nodes, removed ones included
 	live       int    // nodes not removed
@@ -650,14 +650,15 @@ func (x *Index) withTail(s *searcher, planned []uint64, linked []uint32, i uint3
 // groupLive reports whether graph node i or one of its aliases below
 // linked is not removed.
 func (x *Index) groupLive(i uint32) bool {
-	for ; ; i = x.nodes.at(i).next {
-		if int(i) < x.linked && !x.isDead(i) {
+	if !x.isDead(i) {
+		return true
+	}
+	for _, a := range x.aliases[i] {
+		if int(a.node) < x.linked && !x.isDead(a.node) {
 			return true
 		}
-		if x.nodes.at(i).next == 0 {
-			return false
-		}
 	}
+	return false
 }
 
 // levelOf draws the top layer of id's node: P(level ≥ l) = M^-l, from a hash
@@ -906,7 +907,6 @@ type searcher struct {
 	batch   []uint32
 	touch   uint64 // keeps the prefetching loads
 	sorted  []uint64
-	layers  [maxLevel + 1][]uint64 // candidates per layer while inserting
 	picked  []uint32
 	pruned  []uint64
 	repick  []uint32
