@@ -8,8 +8,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
+
+// ownersHere are the owners NewOwner made in this process: alive however
+// many runners share the process.
+var ownersHere sync.Map
 
 // NewOwner returns a lease owner name unique to this process:
 // host:pid:nonce. The host and pid let a later process on the same machine
@@ -22,12 +27,15 @@ func NewOwner() string {
 	}
 	var b [4]byte
 	rand.Read(b[:])
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	owner := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	ownersHere.Store(owner, true)
+	return owner
 }
 
-// ownerDead reports whether owner, seen by the process self, names a
-// process on this host that no longer exists. Owners on other hosts, or that cannot be parsed, are
-// presumed alive: their leases expire on their own.
+// ownerDead reports whether owner, seen by the runner whose owner is self,
+// names a process on this host that no longer exists. Owners on other
+// hosts, or that cannot be parsed, are presumed alive: their leases expire
+// on their own.
 func ownerDead(owner, self string) bool {
 	if owner == self {
 		return false
@@ -45,7 +53,9 @@ func ownerDead(owner, self string) bool {
 		return false
 	}
 	if pid == os.Getpid() {
-		return true // an earlier process that had our pid is gone
+		// Ours, or an earlier process's that had our pid and is gone.
+		_, ours := ownersHere.Load(owner)
+		return !ours
 	}
 	err = syscall.Kill(pid, 0)
 	return errors.Is(err, syscall.ESRCH)
