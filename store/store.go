@@ -52,6 +52,13 @@ type Options struct {
 	AppVersion string
 }
 
+// fileURI is path as an SQLite URI filename. Its '?' would start the
+// parameters and its '#' a fragment, so a folder named "run#2" would open
+// (or create) the database "run"; '%' starts an escape.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
 // Open opens (creating if needed) the database at path and applies every
 // pending migration. Commits are durable: WAL with synchronous=FULL.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
@@ -74,7 +81,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		// checkpointer does, beside them (see checkpoints).
 		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
-	x, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+	x, err := sqlx.Open("sqlite", fileURI(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -338,3 +338,36 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatal("opened a database migrated by a newer build")
 	}
 }
+
+// A path is a path: '#', '?' and '%' in folder or file names are not URI
+// syntax to SQLite, so the database lands where it was asked to.
+func TestOpenTakesPathsLiterally(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run#2?x=1", "100%")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "time#pani.db")
+	db, err := store.Open(t.Context(), path, store.Options{AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := seed(t, db, "ws", 1)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at %s: %v", path, err)
+	}
+	again, err := store.Open(t.Context(), path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if _, err := again.Item(t.Context(), ids[0]); err != nil {
+		t.Errorf("reopened %s: %v", path, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(filepath.Dir(dir)))
+	if len(entries) != 1 {
+		t.Errorf("the temporary folder holds %d entries; want only the folder asked for", len(entries))
+	}
+}
