@@ -231,15 +231,16 @@ func (tx *Tx) TextTwin(ctx context.Context, workspace string, hash int64) (id, c
 	return r.ID, r.ClusterID, r.Text, true, nil
 }
 
-// ClusterHasText reports whether a member of the cluster has a text with
-// the given hash.
-func (tx *Tx) ClusterHasText(ctx context.Context, clusterID, hash int64) (bool, error) {
+// ClusterHasText reports whether a member of the cluster, in workspace,
+// has a text with the given hash. Copies of a text share a cluster, so the
+// first copy the hash index yields usually answers.
+func (tx *Tx) ClusterHasText(ctx context.Context, workspace string, clusterID, hash int64) (bool, error) {
 	var n int
-	s, err := tx.stmt(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE cluster_id = ? AND text_hash = ?)`)
+	s, err := tx.stmt(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE workspace = ? AND text_hash = ? AND cluster_id = ?)`)
 	if err != nil {
 		return false, err
 	}
-	if err := s.GetContext(ctx, &n, clusterID, hash); err != nil {
+	if err := s.GetContext(ctx, &n, workspace, hash, clusterID); err != nil {
 		return false, fmt.Errorf("texts of cluster %d: %w", clusterID, err)
 	}
 	return n == 1, nil
@@ -420,7 +421,7 @@ func (tx *Tx) leaveCluster(ctx context.Context, itemID int64) error {
 		return err
 	}
 	if it.TextHash.Valid {
-		has, err := tx.ClusterHasText(ctx, c.ID, it.TextHash.Int64)
+		has, err := tx.ClusterHasText(ctx, it.Workspace, c.ID, it.TextHash.Int64)
 		if err != nil {
 			return err
 		}

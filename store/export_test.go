@@ -41,3 +41,10 @@ func ExecForTest(tx *Tx, query string, args ...any) error {
 	_, err := tx.tx.Exec(query, args...)
 	return err
 }
+
+// VectorBytesForTest is the stored size of an item's vector by model.
+func VectorBytesForTest(db *DB, itemID int64, model string) (int, error) {
+	var n int
+	err := db.x.Get(&n, `SELECT length(data) FROM vectors WHERE item_id = ? AND model = ?`, itemID, model)
+	return n, err
+}

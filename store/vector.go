@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Vector is an item's embedding by one model.
@@ -23,7 +24,7 @@ func (tx *Tx) PutVector(ctx context.Context, v Vector) error {
 		return fmt.Errorf("replace vector of item %d: %w", v.ItemID, err)
 	}
 	_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES (?, ?, ?, ?, ?)`,
-		v.ItemID, v.Model, len(v.Data), encodeVector(v.Data), T(tx.now))
+		v.ItemID, v.Model, len(v.Data), packVector(v.Data), T(tx.now))
 	if err != nil {
 		return fmt.Errorf("store vector of item %d: %w", v.ItemID, err)
 	}
@@ -47,7 +48,8 @@ func (db *DB) Vector(ctx context.Context, itemID int64, model string) (Vector, e
 	return Vector{ItemID: itemID, Model: model, Data: data}, nil
 }
 
-// encodeVector writes little-endian float32s, the layout the schema names.
+// encodeVector writes little-endian float32s, the layout of a cluster's
+// vector sum, and of a stored vector with few zeros (see packVector).
 func encodeVector(v []float32) []byte {
 	b := make([]byte, 4*len(v))
 	for i, f := range v {
@@ -56,13 +58,66 @@ func encodeVector(v []float32) []byte {
 	return b
 }
 
+// packVector is how the vectors table stores a vector: dense (dim
+// little-endian float32s) or, when shorter, sparse: a bitmap of ceil(dim/8)
+// bytes whose bit i (bit i%8 of byte i/8, least significant first) says
+// component i is not zero, then those components as little-endian float32s
+// in order. The lexical embedder's vectors are four-fifths zeros, so most
+// take a quarter of the space, and a quarter of the pages a commit writes.
+// Both decode to the same bits; the length tells them apart, since a sparse
+// blob is only written when it is shorter than 4×dim bytes.
+func packVector(v []float32) []byte {
+	nonzero := 0
+	for _, f := range v {
+		if math.Float32bits(f) != 0 {
+			nonzero++
+		}
+	}
+	mapLen := (len(v) + 7) / 8
+	if mapLen+4*nonzero >= 4*len(v) {
+		return encodeVector(v)
+	}
+	b := make([]byte, mapLen+4*nonzero)
+	at := mapLen
+	for i, f := range v {
+		if bits := math.Float32bits(f); bits != 0 {
+			b[i/8] |= 1 << (i % 8)
+			binary.LittleEndian.PutUint32(b[at:], bits)
+			at += 4
+		}
+	}
+	return b
+}
+
+// decodeVector reads a vector of dim components in either of packVector's
+// layouts.
 func decodeVector(b []byte, dim int) ([]float32, error) {
-	if len(b) != 4*dim {
+	v := make([]float32, dim)
+	if len(b) == 4*dim {
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	}
+	mapLen := (dim + 7) / 8
+	if len(b) < mapLen || (len(b)-mapLen)%4 != 0 {
 		return nil, fmt.Errorf("%d bytes for %d dimensions", len(b), dim)
 	}
-	v := make([]float32, dim)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	set := 0
+	for _, m := range b[:mapLen] {
+		set += bits.OnesCount8(m)
+	}
+	if set != (len(b)-mapLen)/4 || dim%8 != 0 && b[mapLen-1]>>(dim%8) != 0 {
+		return nil, fmt.Errorf("%d bytes for %d dimensions: a sparse vector whose bitmap does not match its values", len(b), dim)
+	}
+	at := mapLen
+	for j, m := range b[:mapLen] {
+		for m != 0 {
+			i := 8*j + bits.TrailingZeros8(m)
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[at:]))
+			at += 4
+			m &= m - 1
+		}
 	}
 	return v, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +82,70 @@ func TestVectorsSinceWalksTheVectorsFromTheID(t *testing.T) {
 	if len(plan) == 0 || !strings.HasPrefix(plan[0], "SEARCH v USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") {
 		t.Errorf("plan %q; want the vectors' id range as the outer loop", plan)
 	}
+}
+
+// Vectors come back bit for bit whichever layout stores them, and mostly
+// zero ones take less room than dim float32s.
+func TestVectorsRoundTripDenseAndSparse(t *testing.T) {
+	db := mustOpen(t)
+	mostlyZero := make([]float32, 768)
+	for i := 3; i < 768; i += 5 {
+		mostlyZero[i] = float32(i) / 1000
+	}
+	dense := make([]float32, 13)
+	for i := range dense {
+		dense[i] = float32(i) - 6.5
+	}
+	cases := []struct {
+		name     string
+		data     []float32
+		maxBytes int
+	}{
+		{"mostly zero", mostlyZero, 96 + 4*154},
+		{"dense, odd dimension", dense, 4 * 13},
+		{"all zero", make([]float32, 10), 2},
+		{"last component only, odd dimension", []float32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7}, 2 + 4},
+		{"negative zero and NaN kept", []float32{float32(math.Copysign(0, -1)), 0, float32(math.NaN()), 0, 0, 0, 0, 0, 0, 0}, 2 + 8},
+	}
+	ids := seed(t, db, "ws", len(cases))
+	update(t, db, func(tx *store.Tx) error {
+		for i, c := range cases {
+			if err := tx.PutVector(t.Context(), store.Vector{ItemID: ids[i], Model: "m", Data: c.data}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, c := range cases {
+		got, err := db.Vector(t.Context(), ids[i], "m")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(got.Data) != len(c.data) {
+			t.Fatalf("%s: %d components; want %d", c.name, len(got.Data), len(c.data))
+		}
+		for j := range c.data {
+			if math.Float32bits(got.Data[j]) != math.Float32bits(c.data[j]) {
+				t.Errorf("%s: component %d = %v; want %v", c.name, j, got.Data[j], c.data[j])
+			}
+		}
+		n, err := store.VectorBytesForTest(db, ids[i], "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > c.maxBytes {
+			t.Errorf("%s: stored in %d bytes; want at most %d", c.name, n, c.maxBytes)
+		}
+	}
+	// The index's catch-up reads them through the other query.
+	update(t, db, func(tx *store.Tx) error {
+		rows, err := tx.VectorsSince(t.Context(), "ws", "m", 0, 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(rows) != len(cases) || math.Float32bits(rows[0].Data[768-2]) != math.Float32bits(mostlyZero[768-2]) {
+			t.Errorf("VectorsSince gave %d rows, the first ending %v", len(rows), rows[0].Data[760:])
+		}
+		return nil
+	})
 }

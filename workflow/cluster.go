@@ -468,9 +468,10 @@ func (cb *clusterBatch) join(ctx context.Context, c *store.Cluster, it store.Ite
 			}
 		}
 		has := cb.texts[c.ID][hash]
-		if !has {
+		// A text no stored clustered item has is in no stored cluster.
+		if tw, looked := cb.dbTwins[hash]; !has && (!looked || tw.found) {
 			var err error
-			if has, err = cb.tx.ClusterHasText(ctx, c.ID, hash); err != nil {
+			if has, err = cb.tx.ClusterHasText(ctx, cb.workspace, c.ID, hash); err != nil {
 				return err
 			}
 		}
