@@ -12,6 +12,7 @@ import (
 
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/store/raw"
+	"github.com/timpani-dev/timpani/store/storetest"
 )
 
 // checkWorld is a data folder that a fetch, an ingest and a workflow run
@@ -29,12 +30,8 @@ type checkWorld struct {
 func newCheckWorld(t *testing.T) *checkWorld {
 	t.Helper()
 	w := &checkWorld{dir: t.TempDir()}
-	db, err := store.Open(t.Context(), filepath.Join(w.dir, "timpani.db"), store.Options{AppVersion: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w.db = db
+	w.db = storetest.Open(t, filepath.Join(w.dir, "timpani.db"), store.Options{AppVersion: "test"})
+	db := w.db
 	arc, err := raw.Open(filepath.Join(w.dir, "raw"))
 	if err != nil {
 		t.Fatal(err)

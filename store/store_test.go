@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/store/storetest"
 )
 
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// mustOpen opens a new database, migrated (a copy of a migrated template:
+// the tests of migrations open theirs with store.Open).
 func mustOpen(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "timpani.db"), store.Options{AppVersion: "test"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(tb, filepath.Join(tb.TempDir(), "timpani.db"), store.Options{AppVersion: "test"})
 }
 
 // clock is a settable time source for leases and backoffs.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/timpani-dev/timpani/clustering"
 	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/store/storetest"
 	"github.com/timpani-dev/timpani/workflow"
 	"github.com/timpani-dev/timpani/workflow/lexembed"
 )
@@ -56,19 +57,17 @@ type fixture struct {
 	indexes *workflow.Indexes
 }
 
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 var fixedNow = time.Date(2024, 3, 5, 12, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T, tokens map[string][]string) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "timpani.db")
-	db, err := store.Open(ctx, path, store.Options{AppVersion: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, path, store.Options{AppVersion: "test"})
 	db.Now = func() time.Time { return fixedNow }
-	err = db.Update(ctx, func(tx *store.Tx) error {
+	err := db.Update(ctx, func(tx *store.Tx) error {
 		run := &store.Run{Kind: store.RunFetch, Workspace: "news", Source: "feed", Query: "q", DateID: 20240303}
 		if err := tx.StartRun(ctx, run); err != nil {
 			return err

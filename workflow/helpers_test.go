@@ -15,16 +15,14 @@ import (
 	"github.com/timpani-dev/timpani/sources"
 	"github.com/timpani-dev/timpani/store"
 	"github.com/timpani-dev/timpani/store/raw"
+	"github.com/timpani-dev/timpani/store/storetest"
 )
+
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 func openDB(tb testing.TB, path string) *store.DB {
 	tb.Helper()
-	db, err := store.Open(tb.Context(), path, store.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(tb, path, store.Options{})
 }
 
 func mustDB(tb testing.TB) *store.DB {
