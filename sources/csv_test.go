@@ -864,6 +864,9 @@ func csvTelegramFile(tb testing.TB) (string, map[string]string) {
 // TestCSVDataset reads the Telegram dataset back from a CSV: every row,
 // every text exactly (commas, quotes and newlines included).
 func TestCSVDataset(t *testing.T) {
+	if raceEnabled {
+		t.Skip("parses whole datasets on one goroutine: the plain run checks it, -race would only be slower")
+	}
 	path, texts := csvTelegramFile(t)
 	if len(texts) != 22099 {
 		t.Fatalf("dataset has %d ids; want 22099", len(texts))

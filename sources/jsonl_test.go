@@ -833,6 +833,9 @@ func datasetPath(tb testing.TB, name string) string {
 
 // TestJSONLDatasets reads the shared real datasets end to end.
 func TestJSONLDatasets(t *testing.T) {
+	if raceEnabled {
+		t.Skip("parses whole datasets on one goroutine: the plain run checks it, -race would only be slower")
+	}
 	t.Run("telegram", func(t *testing.T) {
 		path := datasetPath(t, "telegram_ru_news.jsonl.gz")
 		src := newTestJSONL(t, JSONLOptions{TimeField: "ts", AuthorField: "author"})
