@@ -89,6 +89,25 @@ queries = { posts = "x" }
 options = { seed = 5, items_per_day = 60 }
 `
 
+// startModelServer starts `timpani models serve` on a free port and waits
+// until it answers. Between freeAddr closing its probe and the binary
+// binding, another test's process can take the port: then it tries another.
+func startModelServer(t *testing.T, dir string) (string, *proc) {
+	t.Helper()
+	for range 5 {
+		addr := freeAddr(t)
+		p := startBinary(t, dir, "models", "serve", "--addr", addr)
+		if waitFor(t, p, func() bool { code, _ := httpGet(t, "http://"+addr+"/ping"); return code == 200 }) {
+			return addr, p
+		}
+		if !strings.Contains(p.stderr.String(), "address already in use") {
+			t.Fatalf("models serve on %s: %s", addr, p.stderr.String())
+		}
+	}
+	t.Fatal("models serve found no free port in five tries")
+	return "", nil
+}
+
 // TestRemoteServicesEndToEnd runs the meedan workflow with its keywords
 // from a Presto-protocol server (`timpani models serve`, real HTTP both
 // ways) and its vectors from an OpenAI-protocol server: first `fetch` and
@@ -98,14 +117,13 @@ func TestRemoteServicesEndToEnd(t *testing.T) {
 	const key = "sk-test-0123456789"
 	t.Setenv("TIMPANI_TEST_EMBEDDER_KEY", key)
 	dir := t.TempDir()
-	prestoAddr, addr := freeAddr(t), freeAddr(t)
-	models := startBinary(t, dir, "models", "serve", "--addr", prestoAddr)
+	prestoAddr, _ := startModelServer(t, dir)
+	addr := freeAddr(t)
 	oa, embedded := fakeOpenAI(t, key)
 	cfg := fmt.Sprintf(remoteConfig, addr, prestoAddr, oa.URL)
 	if err := os.WriteFile(filepath.Join(dir, "timpani.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, models, func() bool { code, _ := httpGet(t, "http://"+prestoAddr+"/ping"); return code == 200 })
 
 	// fetch && run, nothing else running: run takes the callbacks.
 	mustRunIn(t, dir, "fetch", "--date", "20240301")
@@ -113,7 +131,8 @@ func TestRemoteServicesEndToEnd(t *testing.T) {
 	db := openData(t, dir)
 	items, _, states := count(t, db, "news")
 	if items < 50 || states[store.Completed] != items {
-		t.Fatalf("after run: %d items, states %v; want all completed", items, states)
+		fails, _ := db.FailuresIn(t.Context(), "news", 5)
+		t.Fatalf("after run: %d items, states %v; want all completed; failures: %+v", items, states, fails)
 	}
 	checkRemoteResults(t, dir, items)
 	if got := embedded.Load(); got != int64(items) {
@@ -142,6 +161,10 @@ func TestRemoteServicesEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "is in use (by timpani serve?)") {
 		t.Errorf("run beside serve did not say where the callbacks go:\n%s", out)
+	}
+	// Items serve claimed while run worked are serve's to finish.
+	if !waitFor(t, serve, func() bool { n, _, s := count(t, db, "news"); return s[store.Completed] == n }) {
+		t.Fatalf("serve stopped before finishing its items: %s", serve.stderr.String())
 	}
 	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -239,8 +262,10 @@ func TestADownServiceLeavesItemsWaitingAndStatusSaysWhy(t *testing.T) {
 		t.Errorf("status does not say presto is failing and why:\n%s", status)
 	}
 
-	startBinary(t, dir, "models", "serve", "--addr", prestoAddr)
-	waitFor(t, &proc{exited: make(chan struct{})}, func() bool { code, _ := httpGet(t, "http://"+prestoAddr+"/ping"); return code == 200 })
+	models := startBinary(t, dir, "models", "serve", "--addr", prestoAddr)
+	if !waitFor(t, models, func() bool { code, _ := httpGet(t, "http://"+prestoAddr+"/ping"); return code == 200 }) {
+		t.Fatalf("models serve on %s: %s", prestoAddr, models.stderr.String())
+	}
 	mustRunIn(t, dir, "run")
 	n, _, states := count(t, db, "news")
 	if n != items || states[store.Completed] != n {
