@@ -35,7 +35,8 @@ func BenchmarkDefaultWorkflow(b *testing.B) {
 			}
 			for b.Loop() {
 				b.StopTimer()
-				db, arc := mustDB(b), mustArchive(b)
+				dbPath := filepath.Join(b.TempDir(), "timpani.db")
+				db, arc := openDB(b, dbPath), mustArchive(b)
 				const perDay = 10_000
 				src, err := sources.New("faker", func(v any) error {
 					*v.(*sources.FakerOptions) = sources.FakerOptions{Seed: 7, ItemsPerDay: perDay, PageSize: 1000}
@@ -93,6 +94,9 @@ func BenchmarkDefaultWorkflow(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Logf("index saved in %s; %d clusters of 2 or more", time.Since(saveStart).Round(time.Millisecond), len(clusters))
+				if fi, err := os.Stat(dbPath); err == nil {
+					b.Logf("database file: %.0f MiB (log not counted)", float64(fi.Size())/(1<<20))
+				}
 				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(p.Completed), "ns/item")
 				b.ReportMetric(float64(p.Completed)/elapsed.Seconds(), "items/s")
 				b.ReportMetric(peakRSS(b), "peak-MiB")
