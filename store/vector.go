@@ -80,9 +80,9 @@ func packVector(v []float32) []byte {
 	b := make([]byte, mapLen+4*nonzero)
 	at := mapLen
 	for i, f := range v {
-		if bits := math.Float32bits(f); bits != 0 {
+		if u := math.Float32bits(f); u != 0 {
 			b[i/8] |= 1 << (i % 8)
-			binary.LittleEndian.PutUint32(b[at:], bits)
+			binary.LittleEndian.PutUint32(b[at:], u)
 			at += 4
 		}
 	}
