@@ -6,6 +6,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,5 +80,23 @@ func copyTemplate(path, version string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o644)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return err
+	}
+	return renewDatabaseID(path)
+}
+
+// renewDatabaseID gives a copy the identity of its own, as migrating it
+// would have: files derived from a database (saved indexes) carry its id,
+// and tests rely on another database's files being refused.
+func renewDatabaseID(path string) error {
+	x, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	if _, err := x.Exec(`UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'database_id'`); err != nil {
+		return fmt.Errorf("new database id for %s: %w", path, err)
+	}
+	return x.Close()
 }
