@@ -103,21 +103,25 @@ var invariants = []invariant{
 
 	// Running totals against the rows they count. A total left at 0 after
 	// its rows were deleted counts as no total.
-	// Keyword days are counted in Go (checkKeywordDays): grouping the rows
-	// by day in SQL sorts every keyword row, minutes at a million items.
-	{name: "keyword days that are not their keyword rows", scan: checkKeywordDays},
-	// The grouped rows come in index order, each looked up in the totals;
-	// a FULL JOIN of the same took twenty times as long.
-	{name: "keyword totals that are not their keyword rows", query: `
-		SELECT k.workspace || '/' || k.model || '/' || k.keyword || ': ' || coalesce(t.items, 0) || ' counted, ' ||
-			k.n || ' rows'
-		FROM (SELECT workspace, model, keyword, count(*) AS n FROM keywords GROUP BY 1, 2, 3) k
-		LEFT JOIN keyword_totals t ON t.workspace = k.workspace AND t.model = k.model AND t.keyword = k.keyword
-		WHERE coalesce(t.items, 0) != k.n
+	// Keyword counts are counted in Go (checkKeywordCounts): grouping the
+	// rows in SQL sorts every keyword row, minutes at a million items.
+	// Pending counts are added to the folded ones; a count left at 0 after
+	// its rows were deleted counts as none.
+	{name: "keyword days that are not their keyword rows", scan: checkKeywordCounts(true)},
+	{name: "keyword totals that are not their keyword rows", scan: checkKeywordCounts(false)},
+	// Every (item, model) with keywords has its postings document, and
+	// every document its keyword rows. (FTS5 keeps one docsize row per
+	// document of the contentless index.)
+	{name: "keyword postings that are not their keyword rows", query: `
+		SELECT 'item ' || k.item_id || ' ' || k.model || ': keywords without postings'
+		FROM (SELECT DISTINCT item_id, model, workspace FROM keywords NOT INDEXED) k
+		LEFT JOIN keyword_models m ON m.workspace = k.workspace AND m.model = k.model
+		WHERE m.slot IS NULL OR NOT EXISTS (SELECT 1 FROM keyword_postings_docsize d WHERE d.id = k.item_id << 8 | m.slot)
 		UNION ALL
-		SELECT t.workspace || '/' || t.model || '/' || t.keyword || ': ' || t.items || ' counted, 0 rows'
-		FROM keyword_totals t WHERE t.items != 0 AND NOT EXISTS (SELECT 1 FROM keywords k
-			WHERE k.workspace = t.workspace AND k.model = t.model AND k.keyword = t.keyword)`},
+		SELECT 'item ' || (d.id >> 8) || ' slot ' || (d.id & 255) || ': postings without keywords'
+		FROM keyword_postings_docsize d WHERE NOT EXISTS (SELECT 1 FROM keywords k
+			JOIN keyword_models m ON m.workspace = k.workspace AND m.model = k.model
+			WHERE k.item_id = d.id >> 8 AND m.slot = d.id & 255)`},
 	{name: "item days that are not the items", query: `
 		SELECT coalesce(d.workspace, i.workspace) || ' ' || quote(coalesce(d.day, i.day)) || ' ' ||
 			coalesce(d.source, i.source) || ' ' || quote(coalesce(d.language, i.language)) || ': ' ||
@@ -285,66 +289,73 @@ func reportRows(ctx context.Context, conn *sqlx.Conn, query string, report func(
 	return scanRows(ctx, conn, query, func(cols []sql.RawBytes) { report(string(cols[0])) })
 }
 
-// keywordDaysPerPass bounds the (keyword, day) counts checkKeywordDays
-// holds at once: about 100 bytes each.
-var keywordDaysPerPass = 1_000_000
+// keywordCountsPerPass bounds the keyword counts checkKeywordCounts holds
+// at once: about 100 bytes each.
+var keywordCountsPerPass = 1_000_000
 
-// checkKeywordDays compares keyword_days with the keyword rows, counting
-// the rows per (workspace, model, keyword, day) in a map while scanning the
-// table in its stored order: seconds at a million items, where SQL's GROUP BY
-// sorted every row first (minutes) or looked each one up through the
-// keyword index (longer). The map has one entry per keyword_days row of a
-// sound database; when there are more than keywordDaysPerPass, the keys are
-// split by hash over several passes, so memory stays bounded.
-func checkKeywordDays(ctx context.Context, conn *sqlx.Conn, report func(string)) error {
-	var days int
-	if err := conn.GetContext(ctx, &days, `SELECT count(*) FROM keyword_days`); err != nil {
-		return err
+// checkKeywordCounts compares the keyword counts, per day or all-time,
+// folded and pending, with the keyword rows: it counts the rows per
+// (workspace, model, keyword[, day]) in a map while scanning the table in
+// its stored order, seconds at a million items. When there are more than
+// keywordCountsPerPass counts, the keys are split by hash over several
+// passes, so memory stays bounded.
+func checkKeywordCounts(perDay bool) func(ctx context.Context, conn *sqlx.Conn, report func(string)) error {
+	width := 3
+	rowsQuery := `SELECT workspace, model, keyword FROM keywords NOT INDEXED`
+	countsQuery := `SELECT workspace, model, keyword, items FROM keyword_totals
+		UNION ALL SELECT workspace, model, keyword, items FROM keyword_counts_pending`
+	sizeQuery := `SELECT (SELECT count(*) FROM keyword_totals) + (SELECT count(*) FROM keyword_counts_pending)`
+	if perDay {
+		width = 4
+		rowsQuery = `SELECT workspace, model, keyword, substr(published_at, 1, 10)
+			FROM keywords NOT INDEXED WHERE published_at IS NOT NULL`
+		countsQuery = `SELECT workspace, model, keyword, day, items FROM keyword_days
+			UNION ALL SELECT workspace, model, keyword, day, items FROM keyword_counts_pending WHERE day != ''`
+		sizeQuery = `SELECT (SELECT count(*) FROM keyword_days) + (SELECT count(*) FROM keyword_counts_pending)`
 	}
-	passes := uint64(1 + days/keywordDaysPerPass)
-	for pass := range passes {
-		inPass := func(key []byte) bool { return passes == 1 || hashKey(key)%passes == pass }
-		counts := map[string]*int{}
-		var key []byte
-		err := scanRows(ctx, conn, `SELECT workspace, model, keyword, substr(published_at, 1, 10)
-			FROM keywords NOT INDEXED WHERE published_at IS NOT NULL`, func(cols []sql.RawBytes) {
-			key = joinKey(key[:0], cols)
-			if !inPass(key) {
-				return
-			}
-			if n := counts[string(key)]; n != nil {
-				*n++
-				return
-			}
-			one := 1
-			counts[string(key)] = &one
-		})
-		if err != nil {
+	return func(ctx context.Context, conn *sqlx.Conn, report func(string)) error {
+		var size int
+		if err := conn.GetContext(ctx, &size, sizeQuery); err != nil {
 			return err
 		}
-		err = scanRows(ctx, conn, `SELECT workspace, model, keyword, day, items FROM keyword_days`, func(cols []sql.RawBytes) {
-			key = joinKey(key[:0], cols[:4])
-			if !inPass(key) {
-				return
+		passes := uint64(1 + size/keywordCountsPerPass)
+		for pass := range passes {
+			inPass := func(key []byte) bool { return passes == 1 || hashKey(key)%passes == pass }
+			type tally struct{ rows, counted int }
+			tallies := map[string]*tally{}
+			var key []byte
+			add := func(cols []sql.RawBytes, rows, counted int) {
+				key = joinKey(key[:0], cols[:width])
+				if !inPass(key) {
+					return
+				}
+				t := tallies[string(key)]
+				if t == nil {
+					t = &tally{}
+					tallies[string(key)] = t
+				}
+				t.rows += rows
+				t.counted += counted
 			}
-			counted, _ := strconv.Atoi(string(cols[4]))
-			n := 0
-			if p := counts[string(key)]; p != nil {
-				n = *p
-				delete(counts, string(key))
+			err := scanRows(ctx, conn, rowsQuery, func(cols []sql.RawBytes) { add(cols, 1, 0) })
+			if err != nil {
+				return err
 			}
-			if n != counted {
-				report(fmt.Sprintf("%s: %d counted, %d rows", keyName(key), counted, n))
+			err = scanRows(ctx, conn, countsQuery, func(cols []sql.RawBytes) {
+				n, _ := strconv.Atoi(string(cols[width]))
+				add(cols, 0, n)
+			})
+			if err != nil {
+				return err
 			}
-		})
-		if err != nil {
-			return err
+			for _, k := range slices.Sorted(maps.Keys(tallies)) {
+				if t := tallies[k]; t.rows != t.counted {
+					report(fmt.Sprintf("%s: %d counted, %d rows", keyName([]byte(k)), t.counted, t.rows))
+				}
+			}
 		}
-		for _, k := range slices.Sorted(maps.Keys(counts)) {
-			report(fmt.Sprintf("%s: 0 counted, %d rows", keyName([]byte(k)), *counts[k]))
-		}
+		return nil
 	}
-	return nil
 }
 
 // scanRows calls each with the columns of every row of query; they are
@@ -384,10 +395,15 @@ func joinKey(key []byte, cols []sql.RawBytes) []byte {
 	return key
 }
 
-// keyName is a joined key as the reports name it: workspace/model/keyword day.
+// keyName is a joined key as the reports name it: workspace/model/keyword,
+// then the day if it has one.
 func keyName(key []byte) string {
 	parts := strings.SplitN(string(key), "\x00", 4)
-	return strings.Join(parts[:3], "/") + " " + parts[3]
+	name := strings.Join(parts[:min(3, len(parts))], "/")
+	if len(parts) == 4 {
+		name += " " + parts[3]
+	}
+	return name
 }
 
 func hashKey(key []byte) uint64 {

@@ -99,6 +99,9 @@ func newCheckWorld(t *testing.T) *checkWorld {
 		if err := tx.AddKeywordsMany(ctx, kws); err != nil {
 			return err
 		}
+		if err := tx.FoldKeywordCounts(ctx); err != nil {
+			return err
+		}
 		for _, id := range w.items[:3] {
 			if err := tx.PutVector(ctx, store.Vector{ItemID: id, Model: "lex", Data: []float32{1, 0}}); err != nil {
 				return err
@@ -217,6 +220,20 @@ func TestCheckReportsEachBrokenInvariant(t *testing.T) {
 		{"keyword days that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, `DELETE FROM keyword_days`)
 		}},
+		{"keyword days that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, `INSERT INTO keyword_counts_pending (workspace, model, keyword, day, items)
+				VALUES ('ws', 'yake', 'post', '2024-03-01', -1)`)
+		}},
+		{"keyword totals that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, `INSERT INTO keyword_counts_pending (workspace, model, keyword, day, items)
+				VALUES ('ws', 'yake', 'post', '', 1)`)
+		}},
+		{"keyword postings that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, fmt.Sprintf(`DELETE FROM keyword_postings WHERE rowid >> 8 = %d`, w.items[0]))
+		}},
+		{"keyword postings that are not their keyword rows", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, fmt.Sprintf(`INSERT INTO keyword_postings (rowid, tokens) VALUES (%d << 8, 'kabc')`, w.items[2]))
+		}},
 		{"item days that are not the items", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, `UPDATE item_days SET items = items + 1`)
 		}},
@@ -334,7 +351,7 @@ func TestCheckKeywordDaysTheSameInOneOrManyPasses(t *testing.T) {
 			t.Errorf("detail %q; want it to name %q", one.Detail, want)
 		}
 	}
-	defer store.SetKeywordDaysPerPassForTest(1)()
+	defer store.SetKeywordCountsPerPassForTest(1)()
 	many := days()
 	if many.Count != one.Count {
 		t.Errorf("in passes of one key: %+v; want the %d of one pass", many, one.Count)

@@ -7,12 +7,12 @@ func RecordMigrationForTest(tx *Tx, name string) error {
 	return err
 }
 
-// SetKeywordDaysPerPassForTest makes the keyword-days check split its
+// SetKeywordCountsPerPassForTest makes the keyword-count checks split their
 // counts into passes of n keys, and returns what undoes it.
-func SetKeywordDaysPerPassForTest(n int) (undo func()) {
-	old := keywordDaysPerPass
-	keywordDaysPerPass = n
-	return func() { keywordDaysPerPass = old }
+func SetKeywordCountsPerPassForTest(n int) (undo func()) {
+	old := keywordCountsPerPass
+	keywordCountsPerPass = n
+	return func() { keywordCountsPerPass = old }
 }
 
 // VectorsSinceQueryForTest is VectorsSince's SQL, for its query plan.
@@ -48,3 +48,14 @@ func VectorBytesForTest(db *DB, itemID int64, model string) (int, error) {
 	err := db.x.Get(&n, `SELECT length(data) FROM vectors WHERE item_id = ? AND model = ?`, itemID, model)
 	return n, err
 }
+
+// SetKeywordFoldRowsForTest makes AddKeywordsMany fold the pending keyword
+// counts once there are n, and returns what undoes it.
+func SetKeywordFoldRowsForTest(n int) (undo func()) {
+	old := keywordFoldRows
+	keywordFoldRows = n
+	return func() { keywordFoldRows = old }
+}
+
+// KeywordTokenForTest is the postings term of a keyword of workspace.
+func KeywordTokenForTest(workspace, keyword string) string { return keywordToken(workspace, keyword) }

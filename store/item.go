@@ -197,15 +197,12 @@ func (tx *Tx) deleteDerived(ctx context.Context, itemID int64) error {
 	if err := tx.leaveCluster(ctx, itemID); err != nil {
 		return err
 	}
-	// Only the item's own keyword days can empty: delete just those, never
-	// scan the table (a row per keyword and day).
+	// Its keywords leave the counts as pending -1s, folded with the rest.
 	for _, q := range []string{
-		`UPDATE keyword_days SET items = items - 1 WHERE (workspace, model, keyword, day) IN (
-			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
-			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`,
-		`DELETE FROM keyword_days WHERE items <= 0 AND (workspace, model, keyword, day) IN (
-			SELECT k.workspace, k.model, k.keyword, substr(k.published_at, 1, 10)
-			FROM keywords k WHERE k.item_id = ? AND k.published_at IS NOT NULL)`,
+		`INSERT INTO keyword_counts_pending (workspace, model, keyword, day, items)
+			SELECT workspace, model, keyword, coalesce(substr(published_at, 1, 10), ''), -1
+			FROM keywords WHERE item_id = ?`,
+		`DELETE FROM keyword_postings WHERE rowid BETWEEN ?1 << 8 AND ?1 << 8 | 255`,
 		`DELETE FROM keywords WHERE item_id = ?`,
 		`DELETE FROM vectors WHERE item_id = ?`,
 	} {

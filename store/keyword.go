@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 )
 
 // Keyword is a term a model attached to an item.
@@ -30,12 +32,17 @@ type KeywordCount struct {
 	Items   int    `db:"items" json:"items"`
 }
 
-// TopKeywords returns the keywords of a workspace carried by the most items.
+// TopKeywords returns the keywords of a workspace carried by the most
+// items, counting the pending counts too. It reads every total of the
+// workspace; the viewer's ListKeywords reads only a page.
 func (db *DB) TopKeywords(ctx context.Context, workspace, model string, limit int) ([]KeywordCount, error) {
 	var out []KeywordCount
-	err := db.x.SelectContext(ctx, &out, `SELECT model, keyword, count(*) AS items FROM keywords
-		WHERE workspace = ? AND (? = '' OR model = ?) GROUP BY model, keyword
-		ORDER BY items DESC, keyword LIMIT ?`, workspace, model, model, limit)
+	err := db.x.SelectContext(ctx, &out, `SELECT model, keyword, sum(items) AS items FROM (
+			SELECT model, keyword, items FROM keyword_totals WHERE workspace = ?1 AND (?2 = '' OR model = ?2)
+			UNION ALL
+			SELECT model, keyword, items FROM keyword_counts_pending WHERE workspace = ?1 AND (?2 = '' OR model = ?2))
+		GROUP BY model, keyword HAVING sum(items) > 0
+		ORDER BY items DESC, keyword LIMIT ?3`, workspace, model, limit)
 	if err != nil {
 		return nil, fmt.Errorf("top keywords of %s: %w", workspace, err)
 	}
@@ -51,21 +58,19 @@ type KeywordRow struct {
 	Keyword
 }
 
-// AddKeywordsMany attaches keywords to items, a hundred rows
-// per statement, with the keywords' daily counts. Keywords are attached
-// once: the workflow writes a step's results only with the transition that
-// completes it, so attaching one again is an error (ErrConflict), not a
-// silent double count. Repeats within rows are merged first.
+// AddKeywordsMany attaches keywords to items, a hundred rows per
+// statement, files them in keyword_postings and appends their counts to
+// keyword_counts_pending. Keywords are attached once: the workflow writes a
+// step's results only with the transition that completes it, so attaching
+// one again is an error (ErrConflict), not a silent double count. Repeats
+// within rows are merged first.
 func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 	type key struct {
 		item        int64
 		model, text string
 	}
-	type dayKey struct{ ws, model, kw, day string }
 	seen := make(map[key]bool, len(rows))
 	unique := make([]KeywordRow, 0, len(rows))
-	counts := map[dayKey]int{}
-	var order []dayKey
 	for _, r := range rows {
 		k := key{r.ItemID, r.Model, r.Text}
 		if seen[k] {
@@ -73,14 +78,9 @@ func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 		}
 		seen[k] = true
 		unique = append(unique, r)
-		if r.PublishedAt.IsZero() {
-			continue
-		}
-		d := dayKey{r.Workspace, r.Model, r.Text, r.PublishedAt.UTC().Format("2006-01-02")}
-		if counts[d] == 0 {
-			order = append(order, d)
-		}
-		counts[d]++
+	}
+	if len(unique) == 0 {
+		return nil
 	}
 	now := T(tx.now)
 	err := chunks(unique, 8, func(part []KeywordRow, values string) error {
@@ -98,52 +98,188 @@ func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 		}
 		return fmt.Errorf("add keywords: %w", err)
 	}
-	err = chunks(order, 5, func(part []dayKey, values string) error {
+	if err := tx.postKeywords(ctx, tx.exec, unique); err != nil {
+		return err
+	}
+	counts := make([]keywordCount, 0, len(unique))
+	for _, r := range unique {
+		day := ""
+		if !r.PublishedAt.IsZero() {
+			day = r.PublishedAt.UTC().Format("2006-01-02")
+		}
+		counts = append(counts, keywordCount{r.Workspace, r.Model, r.Text, day, 1})
+	}
+	return tx.addKeywordCounts(ctx, counts)
+}
+
+// keywordToken is the term under which keyword_postings files a keyword of
+// workspace: 64 bits of FNV-1a over both, in hex, so that any keyword
+// (several words, any script) is one term of the ascii tokenizer. Two
+// keywords may share a token, however unlikely: readers confirm every match
+// against the keyword rows.
+func keywordToken(workspace, keyword string) string {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(workspace); i++ {
+		h = (h ^ uint64(workspace[i])) * prime
+	}
+	h *= prime // the separator, a zero byte
+	for i := 0; i < len(keyword); i++ {
+		h = (h ^ uint64(keyword[i])) * prime
+	}
+	return "k" + strconv.FormatUint(h, 16)
+}
+
+// postingID is the keyword_postings rowid of an item's keywords from the
+// model in slot.
+func postingID(itemID int64, slot int) int64 { return itemID<<8 | int64(slot) }
+
+// postKeywords files rows, which are unique and whose (item, model) pairs
+// have no keywords yet, in keyword_postings: one document per item and
+// model. Migrations pass tx's own ExecContext as exec, since the statement
+// cache prepares on other connections, which do not see their tables yet.
+func (tx *Tx) postKeywords(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), rows []KeywordRow) error {
+	type doc struct {
+		id     int64
+		tokens []byte
+	}
+	var docs []doc
+	at := map[int64]int{}
+	slots := map[[2]string]int{}
+	for _, r := range rows {
+		slot, ok := slots[[2]string{r.Workspace, r.Model}]
+		if !ok {
+			var err error
+			if slot, err = tx.keywordSlot(ctx, r.Workspace, r.Model); err != nil {
+				return err
+			}
+			slots[[2]string{r.Workspace, r.Model}] = slot
+		}
+		id := postingID(r.ItemID, slot)
+		i, ok := at[id]
+		if !ok {
+			i = len(docs)
+			at[id] = i
+			docs = append(docs, doc{id: id})
+		} else {
+			docs[i].tokens = append(docs[i].tokens, ' ')
+		}
+		docs[i].tokens = append(docs[i].tokens, keywordToken(r.Workspace, r.Text)...)
+	}
+	err := chunks(docs, 2, func(part []doc, values string) error {
+		args := make([]any, 0, 2*len(part))
+		for _, d := range part {
+			args = append(args, d.id, string(d.tokens))
+		}
+		_, err := exec(ctx, `INSERT INTO keyword_postings (rowid, tokens) VALUES `+values, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("file keywords: %w", err)
+	}
+	return nil
+}
+
+// keywordSlot returns the slot of model among workspace's keyword models,
+// numbering a new model with the next free one.
+func (tx *Tx) keywordSlot(ctx context.Context, workspace, model string) (int, error) {
+	var slots []int
+	if err := tx.tx.SelectContext(ctx, &slots, `SELECT slot FROM keyword_models WHERE workspace = ? AND model = ?`,
+		workspace, model); err != nil {
+		return 0, fmt.Errorf("keyword model %s of %s: %w", model, workspace, err)
+	}
+	if len(slots) > 0 {
+		return slots[0], nil
+	}
+	var slot int
+	err := tx.tx.GetContext(ctx, &slot, `INSERT INTO keyword_models (workspace, model, slot)
+		SELECT ?, ?, coalesce(max(slot) + 1, 0) FROM keyword_models WHERE workspace = ? RETURNING slot`,
+		workspace, model, workspace)
+	if err != nil {
+		return 0, fmt.Errorf("number keyword model %s of %s (a workspace holds at most 256 keyword models): %w",
+			model, workspace, err)
+	}
+	return slot, nil
+}
+
+// keywordCount is a change to the count of items carrying a keyword, on a
+// published day ("" for none).
+type keywordCount struct {
+	workspace, model, keyword, day string
+	items                          int
+}
+
+// keywordFoldRows is how many pending counts make addKeywordCounts fold
+// them: enough that a fold touches each page of the totals a few times at
+// most, few enough that reading them beside the totals stays cheap.
+var keywordFoldRows = 100_000
+
+// addKeywordCounts appends counts, summed per keyword and day, to
+// keyword_counts_pending, and folds those into the totals once there are
+// keywordFoldRows of them.
+func (tx *Tx) addKeywordCounts(ctx context.Context, counts []keywordCount) error {
+	sums := make(map[keywordCount]int, len(counts))
+	var order []keywordCount
+	for _, c := range counts {
+		k := c
+		k.items = 0
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += c.items
+	}
+	err := chunks(order, 5, func(part []keywordCount, values string) error {
 		args := make([]any, 0, 5*len(part))
 		for _, k := range part {
-			args = append(args, k.ws, k.model, k.kw, k.day, counts[k])
+			args = append(args, k.workspace, k.model, k.keyword, k.day, sums[k])
 		}
-		_, err := tx.exec(ctx, `INSERT INTO keyword_days (workspace, model, keyword, day, items) VALUES `+values+`
-			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
+		_, err := tx.exec(ctx, `INSERT INTO keyword_counts_pending (workspace, model, keyword, day, items) VALUES `+values, args...)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("count keywords: %w", err)
 	}
-	return tx.addKeywordTotals(ctx, unique)
+	var pending int
+	if err := tx.tx.GetContext(ctx, &pending, `SELECT coalesce(max(rowid), 0) FROM keyword_counts_pending`); err != nil {
+		return fmt.Errorf("count pending keyword counts: %w", err)
+	}
+	if pending < keywordFoldRows {
+		return nil
+	}
+	return tx.FoldKeywordCounts(ctx)
 }
 
-// addKeywordTotals adds rows to the keywords' all-time totals, one upsert
-// per keyword of the batch.
-func (tx *Tx) addKeywordTotals(ctx context.Context, rows []KeywordRow) error {
-	type totalKey struct{ ws, model, kw string }
-	totals := map[totalKey]int{}
-	var order []totalKey
-	for _, r := range rows {
-		k := totalKey{r.Workspace, r.Model, r.Text}
-		if totals[k] == 0 {
-			order = append(order, k)
+// FoldKeywordCounts adds the pending keyword counts into keyword_totals and
+// keyword_days, in key order so that each page of those is written once,
+// and empties the pending ones. Day counts that reach zero are deleted.
+func (tx *Tx) FoldKeywordCounts(ctx context.Context) error {
+	for _, q := range []string{
+		`INSERT INTO keyword_totals (workspace, model, keyword, items)
+			SELECT workspace, model, keyword, sum(items) FROM keyword_counts_pending WHERE true
+			GROUP BY workspace, model, keyword
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`,
+		`INSERT INTO keyword_days (workspace, model, keyword, day, items)
+			SELECT workspace, model, keyword, day, sum(items) FROM keyword_counts_pending WHERE day != ''
+			GROUP BY workspace, model, keyword, day
+			ON CONFLICT DO UPDATE SET items = items + excluded.items`,
+		`DELETE FROM keyword_days WHERE items <= 0 AND (workspace, model, keyword, day) IN (
+			SELECT workspace, model, keyword, day FROM keyword_counts_pending WHERE items < 0)`,
+		`DELETE FROM keyword_counts_pending`,
+	} {
+		if _, err := tx.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("fold keyword counts: %w", err)
 		}
-		totals[k]++
-	}
-	err := chunks(order, 4, func(part []totalKey, values string) error {
-		args := make([]any, 0, 4*len(part))
-		for _, k := range part {
-			args = append(args, k.ws, k.model, k.kw, totals[k])
-		}
-		_, err := tx.exec(ctx, `INSERT INTO keyword_totals (workspace, model, keyword, items) VALUES `+values+`
-			ON CONFLICT DO UPDATE SET items = items + excluded.items`, args...)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("total keywords: %w", err)
 	}
 	return nil
 }
 
-// UpdateKeywordTrends stores score(growth) as the trend of every keyword of
-// workspace used in the window, and 0 for the others.
+// UpdateKeywordTrends folds the pending keyword counts, then stores
+// score(growth) as the trend of every keyword of workspace used in the
+// window, and 0 for the others.
 func (tx *Tx) UpdateKeywordTrends(ctx context.Context, workspace string, w Window, score func(model string, g Growth) float64) (int, error) {
+	if err := tx.FoldKeywordCounts(ctx); err != nil {
+		return 0, err
+	}
 	from, recent, end := w.bounds()
 	var rows []struct {
 		Model string `db:"model"`
@@ -173,4 +309,38 @@ func (tx *Tx) UpdateKeywordTrends(ctx context.Context, workspace string, w Windo
 		}
 	}
 	return n, nil
+}
+
+// backfillKeywordPostings files the keywords stored before migration 0007
+// in keyword_postings, a few thousand rows at a time in item order.
+func backfillKeywordPostings(ctx context.Context, tx *Tx) error {
+	const batch = 5000
+	var after int64
+	for {
+		var rows []struct {
+			ItemID    int64  `db:"item_id"`
+			Workspace string `db:"workspace"`
+			Model     string `db:"model"`
+			Keyword   string `db:"keyword"`
+		}
+		// Whole items: every row up to the item of the batch-th row.
+		err := tx.tx.SelectContext(ctx, &rows, `SELECT item_id, workspace, model, keyword FROM keywords
+			WHERE item_id > ?1 AND item_id <= (SELECT max(item_id) FROM
+				(SELECT item_id FROM keywords WHERE item_id > ?1 ORDER BY item_id LIMIT ?2))
+			ORDER BY item_id, model, keyword`, after, batch)
+		if err != nil {
+			return fmt.Errorf("read keywords to file: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		kws := make([]KeywordRow, len(rows))
+		for i, r := range rows {
+			kws[i] = KeywordRow{ItemID: r.ItemID, Workspace: r.Workspace, Model: r.Model, Keyword: Keyword{Text: r.Keyword}}
+		}
+		if err := tx.postKeywords(ctx, tx.tx.ExecContext, kws); err != nil {
+			return err
+		}
+		after = rows[len(rows)-1].ItemID
+	}
 }

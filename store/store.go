@@ -298,7 +298,8 @@ func (db *DB) migrate(ctx context.Context, appVersion string) error {
 	// its transaction: what SQL alone cannot do, such as indexing the
 	// existing items for search.
 	after := map[string]func(context.Context, *Tx) error{
-		"0003_search.sql": backfillSearch,
+		"0003_search.sql":           backfillSearch,
+		"0007_keyword_postings.sql": backfillKeywordPostings,
 	}
 	done := make(map[string]bool, len(applied))
 	for _, n := range applied {

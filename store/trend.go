@@ -74,15 +74,19 @@ func (tx *Tx) UpdateClusterTrends(ctx context.Context, workspace string, w Windo
 }
 
 // KeywordGrowth returns the recent and baseline item counts of every
-// keyword of workspace and model used in the window.
+// keyword of workspace and model used in the window, pending counts
+// included.
 func (db *DB) KeywordGrowth(ctx context.Context, workspace, model string, w Window) ([]Growth, error) {
 	from, recent, end := w.bounds()
 	var rows []Growth
 	err := db.x.SelectContext(ctx, &rows, `SELECT keyword,
-			sum(CASE WHEN day >= ? THEN items ELSE 0 END) AS recent,
-			sum(CASE WHEN day < ? THEN items ELSE 0 END) AS baseline
-		FROM keyword_days WHERE workspace = ? AND model = ? AND day BETWEEN ? AND ?
-		GROUP BY keyword ORDER BY keyword`, recent, recent, workspace, model, from, end)
+			sum(CASE WHEN day >= ?1 THEN items ELSE 0 END) AS recent,
+			sum(CASE WHEN day < ?1 THEN items ELSE 0 END) AS baseline
+		FROM (SELECT keyword, day, items FROM keyword_days WHERE workspace = ?2 AND model = ?3 AND day BETWEEN ?4 AND ?5
+			UNION ALL
+			SELECT keyword, day, items FROM keyword_counts_pending
+			WHERE workspace = ?2 AND model = ?3 AND day BETWEEN ?4 AND ?5)
+		GROUP BY keyword HAVING recent + baseline != 0 ORDER BY keyword`, recent, workspace, model, from, end)
 	if err != nil {
 		return nil, fmt.Errorf("keyword growth in %s: %w", workspace, err)
 	}

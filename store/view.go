@@ -131,7 +131,7 @@ func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, err
 			return f, fmt.Errorf("search %q in %s: %w", f.Search, f.Workspace, err)
 		}
 	} else {
-		if rows, err = db.keywordItems(ctx, f.Workspace, models, f.Keyword, true); err != nil {
+		if rows, err = db.keywordItems(ctx, f.Workspace, models, f.Keyword); err != nil {
 			return f, err
 		}
 	}
@@ -149,20 +149,21 @@ func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, err
 }
 
 // keywordItems returns the latest MatchCap+1 items carrying keyword under
-// any of models, newest first: one index range per model, merged here.
-// withPublished adds the published time keywords carry; without it the
-// index alone answers.
-func (db *DB) keywordItems(ctx context.Context, workspace string, models []string, keyword string, withPublished bool) ([]match, error) {
-	published := "NULL"
-	if withPublished {
-		published = "published_at"
-	}
+// any of models, newest first: the keyword's postings, newest first, each
+// confirmed against its keyword row (which also gives the published time),
+// one model at a time, merged here.
+func (db *DB) keywordItems(ctx context.Context, workspace string, models []string, keyword string) ([]match, error) {
 	var rows []match
 	for _, m := range models {
+		slot, ok, err := db.keywordSlot(ctx, workspace, m)
+		if err != nil || !ok {
+			return rows, err
+		}
 		var part []match // Select replaces a slice's contents, it does not append
-		err := db.x.SelectContext(ctx, &part, `SELECT item_id AS id, `+published+` AS published_at FROM keywords
-			WHERE workspace = ? AND model = ? AND keyword = ? ORDER BY item_id DESC LIMIT ?`,
-			workspace, m, keyword, MatchCap+1)
+		err = db.x.SelectContext(ctx, &part, `SELECT k.item_id AS id, k.published_at FROM keyword_postings p
+			CROSS JOIN keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND k.keyword = ?
+			WHERE keyword_postings MATCH ? AND p.rowid & 255 = ? ORDER BY p.rowid DESC LIMIT ?`,
+			m, keyword, postingsQuery(workspace, keyword), slot, MatchCap+1)
 		if err != nil {
 			return nil, fmt.Errorf("keyword %q in %s: %w", keyword, workspace, err)
 		}
@@ -173,6 +174,26 @@ func (db *DB) keywordItems(ctx context.Context, workspace string, models []strin
 		rows = slices.CompactFunc(rows, func(a, b match) bool { return a.ID == b.ID })
 	}
 	return rows, nil
+}
+
+// postingsQuery is the keyword_postings MATCH expression for keyword.
+func postingsQuery(workspace, keyword string) string {
+	return `"` + keywordToken(workspace, keyword) + `"`
+}
+
+// keywordSlot returns the slot of model among workspace's keyword models,
+// and false when it attached no keywords there.
+func (db *DB) keywordSlot(ctx context.Context, workspace, model string) (int, bool, error) {
+	var slots []int
+	err := db.x.SelectContext(ctx, &slots, `SELECT slot FROM keyword_models WHERE workspace = ? AND model = ?`,
+		workspace, model)
+	if err != nil {
+		return 0, false, fmt.Errorf("keyword model %s of %s: %w", model, workspace, err)
+	}
+	if len(slots) == 0 {
+		return 0, false, nil
+	}
+	return slots[0], true, nil
 }
 
 // keywordModels is the model of f's keyword filter, or every model of the
@@ -206,11 +227,12 @@ func (db *DB) matchClause(ctx context.Context, f ItemFilter) (*clause, error) {
 		if err != nil {
 			return nil, err
 		}
-		args := []any{f.Workspace, f.Keyword}
+		args := []any{postingsQuery(f.Workspace, f.Keyword), f.Keyword}
 		for _, m := range models {
 			args = append(args, m)
 		}
-		c.add(`i.id IN (SELECT item_id FROM keywords WHERE workspace = ? AND keyword = ? AND model IN (`+
+		c.add(`i.id IN (SELECT rowid >> 8 FROM keyword_postings WHERE keyword_postings MATCH ?)
+			AND EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = i.id AND k.keyword = ? AND k.model IN (`+
 			placeholders(len(models))+`))`, args...)
 	}
 	return c, nil
@@ -423,8 +445,8 @@ func (db *DB) ItemTimeline(ctx context.Context, f ItemFilter, hourly bool) (Time
 		return tl, wrap(err, "items per day of %s", f.Workspace)
 	case rest == ItemFilter{Workspace: f.Workspace, Keyword: f.Keyword, KeywordModel: f.KeywordModel} && f.KeywordModel != "":
 		dayCond, args := days("day", []any{f.Workspace, f.KeywordModel, f.Keyword})
-		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT day AS label, items FROM keyword_days
-			WHERE workspace = ? AND model = ? AND keyword = ? AND items > 0`+dayCond+` ORDER BY day`, args...)
+		err = db.x.SelectContext(ctx, &tl.Buckets, `SELECT day AS label, items FROM `+keywordDaysOf+`
+			WHERE items > 0`+dayCond+` ORDER BY day`, args...)
 		return tl, wrap(err, "days of keyword %s", f.Keyword)
 	case rest == ItemFilter{Workspace: f.Workspace, ClusterID: f.ClusterID}:
 		dayCond, args := days("d.day", []any{f.ClusterID, f.Workspace})
@@ -619,8 +641,7 @@ func (db *DB) ResolveClusterMatches(ctx context.Context, f ClusterFilter) (Clust
 	if err != nil {
 		return f, err
 	}
-	// Item ids only: the keyword index covers them, no row is read.
-	rows, err := db.keywordItems(ctx, f.Workspace, models, f.Keyword, false)
+	rows, err := db.keywordItems(ctx, f.Workspace, models, f.Keyword)
 	if err != nil {
 		return f, err
 	}
@@ -971,28 +992,21 @@ func (db *DB) CountKeywords(ctx context.Context, f KeywordFilter, bound int) (Co
 // KeywordModels lists the models that attached keywords in workspace.
 func (db *DB) KeywordModels(ctx context.Context, workspace string) ([]string, error) {
 	var models []string
-	last := ""
-	for {
-		// One index seek per model rather than a scan of every keyword.
-		var m []string
-		err := db.x.SelectContext(ctx, &m, `SELECT model FROM keyword_totals WHERE workspace = ? AND model > ?
-			ORDER BY model LIMIT 1`, workspace, last)
-		if err != nil {
-			return nil, fmt.Errorf("keyword models of %s: %w", workspace, err)
-		}
-		if len(m) == 0 {
-			return models, nil
-		}
-		models = append(models, m[0])
-		last = m[0]
+	err := db.x.SelectContext(ctx, &models, `SELECT model FROM keyword_models WHERE workspace = ? ORDER BY model`, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("keyword models of %s: %w", workspace, err)
 	}
+	return models, nil
 }
 
-// KeywordStatOf returns one keyword's totals.
+// KeywordStatOf returns one keyword's totals, its pending counts added.
 func (db *DB) KeywordStatOf(ctx context.Context, workspace, model, keyword string) (KeywordStat, error) {
 	var k KeywordStat
-	err := db.x.GetContext(ctx, &k, `SELECT model, keyword, items, trend FROM keyword_totals
-		WHERE workspace = ? AND model = ? AND keyword = ?`, workspace, model, keyword)
+	err := db.x.GetContext(ctx, &k, `SELECT ?2 AS model, ?3 AS keyword, sum(items) AS items, max(trend) AS trend FROM (
+			SELECT items, trend FROM keyword_totals WHERE workspace = ?1 AND model = ?2 AND keyword = ?3
+			UNION ALL
+			SELECT items, 0 FROM keyword_counts_pending WHERE workspace = ?1 AND model = ?2 AND keyword = ?3)
+		HAVING count(*) > 0`, workspace, model, keyword)
 	if err != nil {
 		return KeywordStat{}, fmt.Errorf("keyword %s/%s in %s: %w", model, keyword, workspace, notFound(err))
 	}
@@ -1002,8 +1016,8 @@ func (db *DB) KeywordStatOf(ctx context.Context, workspace, model, keyword strin
 // KeywordDays returns a keyword's items per published day.
 func (db *DB) KeywordDays(ctx context.Context, workspace, model, keyword string) (map[string]int, error) {
 	var rows []Bucket
-	err := db.x.SelectContext(ctx, &rows, `SELECT day AS label, items FROM keyword_days
-		WHERE workspace = ? AND model = ? AND keyword = ? AND items > 0`, workspace, model, keyword)
+	err := db.x.SelectContext(ctx, &rows, `SELECT day AS label, items FROM `+keywordDaysOf+` WHERE items > 0`,
+		workspace, model, keyword)
 	if err != nil {
 		return nil, fmt.Errorf("days of keyword %s/%s: %w", model, keyword, err)
 	}
@@ -1013,6 +1027,15 @@ func (db *DB) KeywordDays(ctx context.Context, workspace, model, keyword string)
 	}
 	return out, nil
 }
+
+// keywordDaysOf is the per-day counts of one keyword, the pending ones
+// added: a table expression whose arguments are ?1 workspace, ?2 model
+// and ?3 keyword, so that further plain ? arguments number from 4.
+const keywordDaysOf = `(SELECT day, sum(items) AS items FROM (
+		SELECT day, items FROM keyword_days WHERE workspace = ?1 AND model = ?2 AND keyword = ?3
+		UNION ALL
+		SELECT day, items FROM keyword_counts_pending WHERE workspace = ?1 AND model = ?2 AND keyword = ?3 AND day != '')
+	GROUP BY day)`
 
 // ClusterShare is how many of a keyword's items are in one cluster.
 type ClusterShare struct {
@@ -1024,10 +1047,17 @@ type ClusterShare struct {
 // keyword, looking at no more than sample of those items.
 func (db *DB) KeywordClusters(ctx context.Context, workspace, model, keyword string, sample, limit int) ([]ClusterShare, error) {
 	var out []ClusterShare
-	err := db.x.SelectContext(ctx, &out, `SELECT i.cluster_id, count(*) AS items FROM
-			(SELECT item_id FROM keywords WHERE workspace = ? AND model = ? AND keyword = ? LIMIT ?) k
+	slot, ok, err := db.keywordSlot(ctx, workspace, model)
+	if err != nil || !ok {
+		return nil, err
+	}
+	err = db.x.SelectContext(ctx, &out, `SELECT i.cluster_id, count(*) AS items FROM
+			(SELECT k.item_id FROM keyword_postings p
+				CROSS JOIN keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND k.keyword = ?
+				WHERE keyword_postings MATCH ? AND p.rowid & 255 = ? LIMIT ?) k
 		JOIN items i ON i.id = k.item_id WHERE i.cluster_id IS NOT NULL
-		GROUP BY i.cluster_id ORDER BY items DESC, i.cluster_id LIMIT ?`, workspace, model, keyword, sample, limit)
+		GROUP BY i.cluster_id ORDER BY items DESC, i.cluster_id LIMIT ?`,
+		model, keyword, postingsQuery(workspace, keyword), slot, sample, limit)
 	if err != nil {
 		return nil, fmt.Errorf("clusters of keyword %s/%s: %w", model, keyword, err)
 	}

@@ -77,7 +77,12 @@ func Expire(ctx context.Context, db *store.DB, workspace string, cutoff time.Tim
 		run.Status, run.Error = store.RunFailed, err.Error()
 	}
 	cctx := context.WithoutCancel(ctx)
-	if serr := db.Update(cctx, func(tx *store.Tx) error { return tx.SaveRun(cctx, run) }); serr != nil && err == nil {
+	if serr := db.Update(cctx, func(tx *store.Tx) error {
+		if err := tx.FoldKeywordCounts(cctx); err != nil {
+			return err
+		}
+		return tx.SaveRun(cctx, run)
+	}); serr != nil && err == nil {
 		err = serr
 	}
 	if len(forgetErrs) > 0 {

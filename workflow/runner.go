@@ -241,7 +241,13 @@ func (r *Runner) RunUntilIdle(ctx context.Context, workspace, workflowName strin
 	if err != nil {
 		run.Status, run.Error = store.RunFailed, err.Error()
 	}
-	if serr := r.db.Update(cctx, func(tx *store.Tx) error { return tx.SaveRun(cctx, run) }); serr != nil && err == nil {
+	// The keyword counts the run left pending reach the viewer's totals.
+	if serr := r.db.Update(cctx, func(tx *store.Tx) error {
+		if err := tx.FoldKeywordCounts(cctx); err != nil {
+			return err
+		}
+		return tx.SaveRun(cctx, run)
+	}); serr != nil && err == nil {
 		err = serr
 	}
 	log.InfoContext(ctx, "workflow run finished", "transitions", prog.Transitions, "completed", prog.Completed,

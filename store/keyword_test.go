@@ -1,0 +1,269 @@
+package store_test
+
+import (
+	"database/sql"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/timpani-dev/timpani/store"
+	"github.com/timpani-dev/timpani/store/storetest"
+)
+
+// execSQL runs statements on the database file at path through a
+// connection of its own, as another program would.
+func execSQL(t *testing.T, path string, queries ...string) {
+	t.Helper()
+	x, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for _, q := range queries {
+		if _, err := x.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func keywordRows(ws, model, keyword string, published store.Time, ids ...int64) []store.KeywordRow {
+	var rows []store.KeywordRow
+	for _, id := range ids {
+		rows = append(rows, store.KeywordRow{ItemID: id, Workspace: ws, Model: model, PublishedAt: published,
+			Keyword: store.Keyword{Text: keyword, Score: 0.1}})
+	}
+	return rows
+}
+
+func addKeywords(t *testing.T, db *store.DB, rows ...[]store.KeywordRow) {
+	t.Helper()
+	update(t, db, func(tx *store.Tx) error { return tx.AddKeywordsMany(t.Context(), slices.Concat(rows...)) })
+}
+
+func foldKeywords(t *testing.T, db *store.DB) {
+	t.Helper()
+	update(t, db, func(tx *store.Tx) error { return tx.FoldKeywordCounts(t.Context()) })
+}
+
+// matchingIDs lists, in ascending order, the items of f: through the
+// capped page reads, the uncapped exports, and the count.
+func matchingIDs(t *testing.T, db *store.DB, f store.ItemFilter) []int64 {
+	t.Helper()
+	items, err := db.ListItems(t.Context(), f, store.NewestFirst, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed, exported []int64
+	for _, it := range items {
+		listed = append(listed, it.ID)
+	}
+	err = db.EachItem(t.Context(), f, store.NewestFirst, func(it store.Item) error {
+		exported = append(exported, it.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(listed)
+	slices.Sort(exported)
+	if !slices.Equal(listed, exported) {
+		t.Errorf("%+v: page lists %v, export %v", f, listed, exported)
+	}
+	n, err := db.CountItems(t.Context(), f, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.N != len(listed) {
+		t.Errorf("%+v: counted %+v, listed %v", f, n, listed)
+	}
+	return listed
+}
+
+func checkClean(t *testing.T, db *store.DB) {
+	t.Helper()
+	problems, err := db.Check(t.Context(), "", store.CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Errorf("check: %+v", problems)
+	}
+}
+
+// Keyword filters find items through the keyword postings: under any model
+// or one, in the workspace asked about only, and never an item whose
+// posting matches but whose keyword rows do not (two keywords that share a
+// token, forged here).
+func TestKeywordFiltersFindItemsThroughThePostings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	db := storetest.Open(t, path, store.Options{AppVersion: "test"})
+	ids := seed(t, db, "ws", 6)
+	other := seed(t, db, "other", 1)
+	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
+	addKeywords(t, db,
+		keywordRows("ws", "yake", "vaccine", day, ids[0], ids[2], ids[4]),
+		keywordRows("ws", "hashtags", "vaccine", day, ids[1], ids[2]),
+		keywordRows("ws", "yake", "mask", day, ids[3], ids[5]),
+		keywordRows("other", "yake", "vaccine", day, other[0]))
+	// Item 5 has no "vaccine" row, but its yake document says it has.
+	execSQL(t, path, fmt.Sprintf(`DELETE FROM keyword_postings WHERE rowid = %d << 8 | 1`, ids[5]),
+		fmt.Sprintf(`INSERT INTO keyword_postings (rowid, tokens) VALUES (%d << 8 | 1, '%s %s')`, ids[5],
+			store.KeywordTokenForTest("ws", "mask"), store.KeywordTokenForTest("ws", "vaccine")))
+
+	for _, tc := range []struct {
+		f    store.ItemFilter
+		want []int64
+	}{
+		{store.ItemFilter{Workspace: "ws", Keyword: "vaccine"}, []int64{ids[0], ids[1], ids[2], ids[4]}},
+		{store.ItemFilter{Workspace: "ws", Keyword: "vaccine", KeywordModel: "hashtags"}, []int64{ids[1], ids[2]}},
+		{store.ItemFilter{Workspace: "ws", Keyword: "vaccine", KeywordModel: "yake"}, []int64{ids[0], ids[2], ids[4]}},
+		{store.ItemFilter{Workspace: "ws", Keyword: "mask"}, []int64{ids[3], ids[5]}},
+		{store.ItemFilter{Workspace: "ws", Keyword: "mask", KeywordModel: "hashtags"}, nil},
+		{store.ItemFilter{Workspace: "ws", Keyword: "vaccine", KeywordModel: "nobody"}, nil},
+		{store.ItemFilter{Workspace: "other", Keyword: "vaccine"}, []int64{other[0]}},
+		{store.ItemFilter{Workspace: "ws", Keyword: "Vaccine"}, nil},
+	} {
+		if got := matchingIDs(t, db, tc.f); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: items %v; want %v", tc.f, got, tc.want)
+		}
+	}
+	models, err := db.KeywordModels(t.Context(), "ws")
+	if err != nil || !slices.Equal(models, []string{"hashtags", "yake"}) {
+		t.Errorf("keyword models %v, %v; want hashtags and yake", models, err)
+	}
+
+	// An expired item leaves the postings with its keyword rows.
+	update(t, db, func(tx *store.Tx) error {
+		_, err := tx.ExpireItems(t.Context(), "ws", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+		return err
+	})
+	if got, want := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "vaccine"}), []int64{ids[1], ids[2], ids[4]}; !slices.Equal(got, want) {
+		t.Errorf("after expiry: items %v; want %v", got, want)
+	}
+}
+
+// A batch's keyword counts wait in keyword_counts_pending until a fold
+// (at the end of a workflow run, before trends, or once there are
+// enough of them) adds them to the totals the keywords page reads. Reads
+// of one keyword, the top keywords and the growth count them at once.
+func TestKeywordCountsFoldIntoTheTotals(t *testing.T) {
+	defer store.SetKeywordFoldRowsForTest(1000)()
+	db := mustOpen(t)
+	ctx := t.Context()
+	ids := seed(t, db, "ws", 4)
+	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
+	addKeywords(t, db, keywordRows("ws", "yake", "alpha", day, ids[0], ids[1], ids[2]),
+		keywordRows("ws", "yake", "beta", store.Time{}, ids[0]))
+
+	listed := func() map[string]int {
+		t.Helper()
+		ks, err := db.ListKeywords(ctx, store.KeywordFilter{Workspace: "ws"}, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, k := range ks {
+			out[k.Keyword] = k.Items
+		}
+		return out
+	}
+	one := func(keyword string, wantItems int, wantDays map[string]int) {
+		t.Helper()
+		k, err := db.KeywordStatOf(ctx, "ws", "yake", keyword)
+		if err != nil || k.Items != wantItems {
+			t.Errorf("%s: %+v, %v; want %d items", keyword, k, err, wantItems)
+		}
+		days, err := db.KeywordDays(ctx, "ws", "yake", keyword)
+		if err != nil || !maps.Equal(days, wantDays) {
+			t.Errorf("%s: days %v, %v; want %v", keyword, days, err, wantDays)
+		}
+	}
+	one("alpha", 3, map[string]int{"2024-03-01": 3})
+	one("beta", 1, map[string]int{})
+	top, err := db.TopKeywords(ctx, "ws", "", 10)
+	if err != nil || len(top) != 2 || top[0].Keyword != "alpha" || top[0].Items != 3 || top[1].Items != 1 {
+		t.Errorf("top keywords before a fold: %+v, %v; want alpha 3, beta 1", top, err)
+	}
+	growth, err := db.KeywordGrowth(ctx, "ws", "yake", store.Window{AsOf: day.Time, RecentDays: 1, BaselineDays: 7})
+	if err != nil || len(growth) != 1 || growth[0].Keyword != "alpha" || growth[0].Recent != 3 {
+		t.Errorf("growth before a fold: %+v, %v; want alpha recent 3", growth, err)
+	}
+	checkClean(t, db)
+
+	foldKeywords(t, db)
+	if got, want := listed(), map[string]int{"alpha": 3, "beta": 1}; !maps.Equal(got, want) {
+		t.Errorf("after a fold: listed %v; want %v", got, want)
+	}
+	checkClean(t, db)
+
+	// Expiry takes the item's counts away: at once for reads of one
+	// keyword, from the page at the next fold; a day that empties goes.
+	update(t, db, func(tx *store.Tx) error {
+		_, err := tx.ExpireItems(ctx, "ws", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+		return err
+	})
+	one("alpha", 2, map[string]int{"2024-03-01": 2})
+	one("beta", 0, map[string]int{})
+	checkClean(t, db)
+	foldKeywords(t, db)
+	if got, want := listed(), map[string]int{"alpha": 2}; !maps.Equal(got, want) {
+		t.Errorf("after expiry: listed %v; want %v", got, want)
+	}
+	checkClean(t, db)
+
+	// Enough pending counts fold by themselves.
+	store.SetKeywordFoldRowsForTest(2)
+	addKeywords(t, db, keywordRows("ws", "yake", "gamma", day, ids[2], ids[3]),
+		keywordRows("ws", "yake", "gamma", store.T(day.Add(24*time.Hour)), ids[1]))
+	if got, want := listed(), map[string]int{"alpha": 2, "gamma": 3}; !maps.Equal(got, want) {
+		t.Errorf("after enough counts: listed %v; want %v", got, want)
+	}
+	one("gamma", 3, map[string]int{"2024-03-01": 2, "2024-03-02": 1})
+	checkClean(t, db)
+}
+
+// Keywords stored before migration 0007 are filed in the postings by the
+// migration's Go step, and their counts stay what they were.
+func TestKeywordMigrationFilesExistingKeywords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	db := storetest.Open(t, path, store.Options{AppVersion: "test"})
+	ids := seed(t, db, "ws", 7000) // more than a batch of the Go step
+	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
+	addKeywords(t, db, keywordRows("ws", "yake", "common", day, ids...),
+		keywordRows("ws", "hashtags", "#rare", day, ids[6999]), keywordRows("ws", "yake", "rare", day, ids[3]))
+	foldKeywords(t, db)
+	db.Close()
+	// Undo 0007, as if the keywords had been written by an older build.
+	execSQL(t, path,
+		`DROP TABLE keyword_postings`,
+		`DROP TABLE keyword_models`,
+		`DROP TABLE keyword_counts_pending`,
+		`CREATE INDEX keywords_lookup ON keywords (workspace, model, keyword)`,
+		`CREATE TRIGGER keyword_totals_delete AFTER DELETE ON keywords BEGIN
+			UPDATE keyword_totals SET items = items - 1
+			WHERE workspace = OLD.workspace AND model = OLD.model AND keyword = OLD.keyword;
+		END`,
+		`DELETE FROM schema_migrations WHERE name = '0007_keyword_postings.sql'`)
+	db, err := store.Open(t.Context(), path, store.Options{AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "rare"}); !slices.Equal(got, []int64{ids[3]}) {
+		t.Errorf("rare: %v; want item %d", got, ids[3])
+	}
+	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "#rare", KeywordModel: "hashtags"}); !slices.Equal(got, []int64{ids[6999]}) {
+		t.Errorf("#rare: %v; want item %d", got, ids[6999])
+	}
+	if n, err := db.CountItems(t.Context(), store.ItemFilter{Workspace: "ws", Keyword: "common"}, 10_000); err != nil || n.N != 7000 {
+		t.Errorf("common: %+v, %v; want 7000", n, err)
+	}
+	k, err := db.KeywordStatOf(t.Context(), "ws", "yake", "common")
+	if err != nil || k.Items != 7000 {
+		t.Errorf("common: %+v, %v; want 7000 items", k, err)
+	}
+	checkClean(t, db)
+}
