@@ -208,8 +208,21 @@ func TestClaimLeasesAndExpiredLeasesAreReclaimed(t *testing.T) {
 		})
 		return got
 	}
+	// Claimable says, without the write lock, whether a claim would find
+	// anything.
+	claimable := func(ws string, state store.State, want bool) {
+		t.Helper()
+		if ok, err := db.Claimable(ctx, ws, state); err != nil || ok != want {
+			t.Errorf("Claimable(%s, %s) = %v, %v; want %v", ws, state, ok, err, want)
+		}
+	}
+	claimable("ws", store.Ready, true)
+	claimable("ws", "x", false)
+	claimable("other", store.Ready, false)
 	a := claim("A", 3)
+	claimable("ws", store.Ready, true)
 	b := claim("B", 3)
+	claimable("ws", store.Ready, false)
 	if len(a) != 3 || len(b) != 2 {
 		t.Fatalf("claims = %d, %d; want 3, 2", len(a), len(b))
 	}
@@ -220,6 +233,7 @@ func TestClaimLeasesAndExpiredLeasesAreReclaimed(t *testing.T) {
 		t.Fatalf("C claimed %d leased items", len(got))
 	}
 	clk.Advance(61 * time.Second)
+	claimable("ws", store.Ready, true)
 	c := claim("C", 10)
 	if len(c) != 5 {
 		t.Fatalf("after expiry C claimed %d; want 5", len(c))
@@ -265,7 +279,13 @@ func TestDeferBacksOffAndRetryResumes(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatal("claimed an item during its backoff")
 	}
+	if ok, err := db.Claimable(ctx, "ws", store.Ready); ok || err != nil {
+		t.Errorf("Claimable during the backoff = %v, %v; want false", ok, err)
+	}
 	clk.Advance(11 * time.Second)
+	if ok, err := db.Claimable(ctx, "ws", store.Ready); !ok || err != nil {
+		t.Errorf("Claimable after the backoff = %v, %v; want true", ok, err)
+	}
 	update(t, db, func(tx *store.Tx) error {
 		got, err = tx.Claim(ctx, "ws", store.Ready, "A", 1, tx.Now().Add(time.Minute))
 		if err != nil {

@@ -286,7 +286,7 @@ func (r *Runner) dispatch(ctx context.Context, workspace string, def Definition,
 		states = append(states, l.From)
 	}
 	work := make(chan batch)
-	done := make(chan error, r.opt.Workers)
+	done := make(chan error, r.opt.Workers+1)
 	var mu sync.Mutex // guards prog
 	var wg sync.WaitGroup
 	for range r.opt.Workers {
@@ -336,7 +336,9 @@ loop:
 			if legs[i].Async && !lastLook && time.Since(emptyAt[i]) < asyncClaimPause {
 				continue
 			}
-			if inflight >= r.opt.Workers {
+			// One batch more than there are workers: it is claimed while
+			// they compute and handed over as soon as one is free.
+			if inflight > r.opt.Workers {
 				wait()
 			}
 			items, err := r.claim(ctx, workspace, legs[i])
@@ -415,6 +417,11 @@ loop:
 }
 
 func (r *Runner) claim(ctx context.Context, workspace string, l leg) ([]store.Item, error) {
+	// Most legs start from a state that only retries and callbacks fill;
+	// look before queueing behind a commit for nothing.
+	if ok, err := r.db.Claimable(ctx, workspace, l.From); err != nil || !ok {
+		return nil, err
+	}
 	var items []store.Item
 	err := r.db.Update(ctx, func(tx *store.Tx) error {
 		var err error

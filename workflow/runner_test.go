@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -368,5 +369,71 @@ func TestAFailureMidLegKeepsTheStepsBeforeIt(t *testing.T) {
 	want := map[string]int{"->ready": 20, "ready->a": 20, "a->b": 15, "a->failed": 5, "b->c": 15, "c->completed": 15}
 	if got := edgeTimes(t, db, "ws"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("edges = %v; want %v", got, want)
+	}
+}
+
+// gatedAction holds its first batch until the test opens the gate.
+type gatedAction struct {
+	started, gate chan struct{}
+	once          sync.Once
+	counting      *countingAction
+}
+
+func (a *gatedAction) Apply(ctx context.Context, b Batch) []Result {
+	a.once.Do(func() {
+		close(a.started)
+		select {
+		case <-a.gate:
+		case <-ctx.Done():
+		}
+	})
+	return a.counting.Apply(ctx, b)
+}
+
+// While every worker computes, the runner already holds the next batch,
+// so a worker that commits starts on it without waiting for a claim,
+// which queues behind the other workers' commits.
+func TestRunnerClaimsTheNextBatchWhileItsWorkersCompute(t *testing.T) {
+	db := mustDB(t)
+	seedItems(t, db, "ws", "w", 30)
+	act := &gatedAction{started: make(chan struct{}), gate: make(chan struct{}), counting: newCounting(nil)}
+	def := Definition{Name: "w", Steps: []Step{{State: "a", Action: "A", BatchSize: 10}}}
+	r := newTestRunner(t, db, def, map[string]Action{"A": act}, Options{Workers: 1})
+	var p Progress
+	var err error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		p, err = r.RunUntilIdle(t.Context(), "ws", "w")
+	}()
+	<-act.started
+	leased := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		items, lerr := db.ListItems(t.Context(), store.ItemFilter{Workspace: "ws"}, store.OldestFirst, 100, 0)
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		leased = 0
+		for _, it := range items {
+			if it.LeaseOwner != "" {
+				leased++
+			}
+		}
+		if leased >= 20 {
+			break
+		}
+	}
+	close(act.gate)
+	<-finished
+	if leased != 20 {
+		t.Errorf("while the one worker computed its batch of 10, %d items were leased; want 20", leased)
+	}
+	if err != nil || p.Completed != 30 {
+		t.Fatalf("run: %+v, %v; want 30 completed", p, err)
+	}
+	for id := int64(1); id <= 30; id++ {
+		if n := act.counting.calls(id); n != 1 {
+			t.Errorf("item %d computed %d times; want once", id, n)
+		}
 	}
 }
