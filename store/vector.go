@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // Vector is an item's embedding by one model.
@@ -19,14 +20,52 @@ type Vector struct {
 // from the same model. A replaced vector is deleted and the new one gets a
 // new id, so indexes that follow vector ids and tombstones see the change.
 func (tx *Tx) PutVector(ctx context.Context, v Vector) error {
-	// Not REPLACE: its implicit delete would skip the tombstone trigger.
-	if _, err := tx.exec(ctx, `DELETE FROM vectors WHERE item_id = ? AND model = ?`, v.ItemID, v.Model); err != nil {
-		return fmt.Errorf("replace vector of item %d: %w", v.ItemID, err)
+	return tx.PutVectors(ctx, []Vector{v})
+}
+
+// PutVectors is PutVector for many vectors, a hundred per statement; their
+// ids follow their order. Of two for the same item and model, the later
+// one is stored.
+func (tx *Tx) PutVectors(ctx context.Context, vs []Vector) error {
+	type key struct {
+		item  int64
+		model string
 	}
-	_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES (?, ?, ?, ?, ?)`,
-		v.ItemID, v.Model, len(v.Data), packVector(v.Data), T(tx.now))
+	last := make(map[key]int, len(vs))
+	for i, v := range vs {
+		last[key{v.ItemID, v.Model}] = i
+	}
+	if len(last) < len(vs) {
+		vs = slices.Clone(vs)
+		i := 0
+		vs = slices.DeleteFunc(vs, func(v Vector) bool {
+			i++
+			return last[key{v.ItemID, v.Model}] != i-1
+		})
+	}
+	// Not REPLACE: its implicit delete would skip the tombstone trigger.
+	err := chunks(vs, 2, func(part []Vector, values string) error {
+		args := make([]any, 0, 2*len(part))
+		for _, v := range part {
+			args = append(args, v.ItemID, v.Model)
+		}
+		_, err := tx.exec(ctx, `DELETE FROM vectors WHERE (item_id, model) IN (VALUES `+values+`)`, args...)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("store vector of item %d: %w", v.ItemID, err)
+		return fmt.Errorf("replace vectors of %d items: %w", len(vs), err)
+	}
+	now := T(tx.now)
+	err = chunks(vs, 5, func(part []Vector, values string) error {
+		args := make([]any, 0, 5*len(part))
+		for _, v := range part {
+			args = append(args, v.ItemID, v.Model, len(v.Data), packVector(v.Data), now)
+		}
+		_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES `+values, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store vectors of %d items: %w", len(vs), err)
 	}
 	return nil
 }

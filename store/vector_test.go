@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,44 @@ func TestEveryDeletedVectorLeavesATombstone(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// A batch of vectors replaces what the items had, leaving tombstones, and
+// of two for the same item and model stores the later one; ids follow the
+// batch's order.
+func TestPutVectorsReplacesInOrder(t *testing.T) {
+	db := mustOpen(t)
+	ids := seed(t, db, "ws", 3)
+	ctx := t.Context()
+	vec := func(id int64, x float32) store.Vector {
+		return store.Vector{ItemID: id, Model: "m", Data: []float32{x, 1 - x}}
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.PutVector(ctx, vec(ids[0], 0.5)) })
+	update(t, db, func(tx *store.Tx) error {
+		return tx.PutVectors(ctx, []store.Vector{vec(ids[1], 0.5), vec(ids[0], 0.25), vec(ids[2], 0.5), vec(ids[0], 0.75)})
+	})
+	update(t, db, func(tx *store.Tx) error {
+		rows, err := tx.VectorsSince(ctx, "ws", "m", 0, 0, 10)
+		if err != nil {
+			return err
+		}
+		var order []int64
+		for _, r := range rows {
+			order = append(order, r.ItemID)
+		}
+		if want := []int64{ids[1], ids[2], ids[0]}; !slices.Equal(order, want) {
+			t.Errorf("vectors in id order belong to items %v; want %v", order, want)
+		}
+		ts, err := tx.TombstonesSince(ctx, "m", 0, 10)
+		if len(ts) != 1 || ts[0].ItemID != ids[0] {
+			t.Errorf("tombstones = %+v; want one, for the replaced vector of item %d", ts, ids[0])
+		}
+		return err
+	})
+	v, err := db.Vector(ctx, ids[0], "m")
+	if err != nil || v.Data[0] != 0.75 {
+		t.Errorf("vector of item %d = %v, %v; want the later one, 0.75", ids[0], v.Data, err)
+	}
 }
 
 // Reading the vectors after an id must walk the vectors from that id, not

@@ -622,7 +622,7 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 	for i, it := range b.items {
 		byID[it.ID] = i
 	}
-	var kws []store.KeywordRow
+	var res batchResults
 	for _, adv := range advs {
 		if !ok[adv.ItemID] {
 			continue
@@ -637,43 +637,49 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 		case !adv.Next.IsZero():
 			tally.Retried++
 		}
-		var err error
-		if kws, err = collectResults(ctx, tx, b.items[i], outs[i].results, kws); err != nil {
-			return err
-		}
+		res.collect(b.items[i], outs[i].results)
 	}
-	if err := tx.AddKeywordsMany(ctx, kws); err != nil {
+	if err := res.store(ctx, tx); err != nil {
 		return err
 	}
 	return r.applyTx(ctx, tx, b, items, outs, ok)
 }
 
-// collectResults stores an item's vectors and appends its keywords to kws
-// for one AddKeywordsMany per batch.
-func collectResults(ctx context.Context, tx *store.Tx, it store.Item, results []Result, kws []store.KeywordRow) ([]store.KeywordRow, error) {
+// batchResults gathers the keywords and vectors of a batch's items, to
+// store them a hundred rows per statement.
+type batchResults struct {
+	keywords []store.KeywordRow
+	vectors  []store.Vector
+}
+
+// collect adds an item's results.
+func (rs *batchResults) collect(it store.Item, results []Result) {
 	for _, res := range results {
 		for _, ks := range res.Keywords {
 			for _, k := range ks.Keywords {
-				kws = append(kws, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace, PublishedAt: it.PublishedAt, Model: ks.Model, Keyword: k})
+				rs.keywords = append(rs.keywords, store.KeywordRow{ItemID: it.ID, Workspace: it.Workspace,
+					PublishedAt: it.PublishedAt, Model: ks.Model, Keyword: k})
 			}
 		}
 		for _, v := range res.Vectors {
 			v.ItemID = it.ID
-			if err := tx.PutVector(ctx, v); err != nil {
-				return nil, err
-			}
+			rs.vectors = append(rs.vectors, v)
 		}
 	}
-	return kws, nil
+}
+
+func (rs *batchResults) store(ctx context.Context, tx *store.Tx) error {
+	if err := tx.PutVectors(ctx, rs.vectors); err != nil {
+		return err
+	}
+	return tx.AddKeywordsMany(ctx, rs.keywords)
 }
 
 // storeResults stores one item's keywords and vectors.
 func storeResults(ctx context.Context, tx *store.Tx, it store.Item, results []Result) error {
-	kws, err := collectResults(ctx, tx, it, results, nil)
-	if err != nil {
-		return err
-	}
-	return tx.AddKeywordsMany(ctx, kws)
+	var rs batchResults
+	rs.collect(it, results)
+	return rs.store(ctx, tx)
 }
 
 // recordHealth writes how the leg's remote services' calls went.
