@@ -298,6 +298,18 @@ func TestBuiltinDemoWorkflowStoresHashtags(t *testing.T) {
 	if len(top) != 7 || top[0].Items < 7 {
 		t.Errorf("hashtags = %+v; want #tag0..#tag6 on ~7 items each", top)
 	}
+	// The run folded its keyword counts into the totals the keywords page
+	// reads: they agree with the rows.
+	listed, err := db.ListKeywords(t.Context(), store.KeywordFilter{Workspace: "ws", Model: HashtagModel}, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != len(top) || len(listed) > 0 && (listed[0].Keyword != top[0].Keyword || listed[0].Items != top[0].Items) {
+		t.Errorf("keywords page = %+v; want the counts of the rows, %+v", listed, top)
+	}
+	if problems, err := db.Check(t.Context(), "", store.CheckOptions{Settled: false}); err != nil || len(problems) > 0 {
+		t.Errorf("check after the run: %+v, %v", problems, err)
+	}
 	it, _ := db.Item(t.Context(), 3)
 	if it.Text != "post 2 #tag2" || it.Language == "" {
 		t.Errorf("normalised text = %q, language %q", it.Text, it.Language)
@@ -315,6 +327,13 @@ func TestBuiltinDemoWorkflowStoresHashtags(t *testing.T) {
 	}
 	if _, err := db.Vector(t.Context(), 3, "other-model"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("vector of another model: err = %v; want ErrNotFound", err)
+	}
+	// Expiry takes the keywords off the page when it finishes.
+	if n, err := Expire(t.Context(), db, "ws", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || n != 50 {
+		t.Fatalf("expired %d, %v; want 50", n, err)
+	}
+	if listed, err := db.ListKeywords(t.Context(), store.KeywordFilter{Workspace: "ws"}, 10, 0); err != nil || len(listed) > 0 {
+		t.Errorf("keywords page after everything expired = %+v, %v; want none", listed, err)
 	}
 }
 
