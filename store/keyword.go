@@ -210,8 +210,9 @@ type keywordCount struct {
 }
 
 // keywordFoldRows is how many pending counts make addKeywordCounts fold
-// them: enough that a fold touches each page of the totals a few times at
-// most, few enough that reading them beside the totals stays cheap.
+// them: enough that a fold brings many counts to each page of the totals it
+// writes, few enough (a few MB) that reads adding them to the totals stay
+// quick.
 var keywordFoldRows = 100_000
 
 // addKeywordCounts appends counts, summed per keyword and day, to

@@ -156,8 +156,11 @@ func (db *DB) keywordItems(ctx context.Context, workspace string, models []strin
 	var rows []match
 	for _, m := range models {
 		slot, ok, err := db.keywordSlot(ctx, workspace, m)
-		if err != nil || !ok {
-			return rows, err
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue // the model attached no keywords here
 		}
 		var part []match // Select replaces a slice's contents, it does not append
 		err = db.x.SelectContext(ctx, &part, `SELECT k.item_id AS id, k.published_at FROM keyword_postings p
