@@ -59,3 +59,11 @@ func SetKeywordFoldRowsForTest(n int) (undo func()) {
 
 // KeywordTokenForTest is the postings term of a keyword of workspace.
 func KeywordTokenForTest(workspace, keyword string) string { return keywordToken(workspace, keyword) }
+
+// SetKeywordBackfillRowsForTest makes migration 0007 file keywords about n
+// rows at a time, and returns what undoes it.
+func SetKeywordBackfillRowsForTest(n int) (undo func()) {
+	old := keywordBackfillRows
+	keywordBackfillRows = n
+	return func() { keywordBackfillRows = old }
+}

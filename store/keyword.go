@@ -312,10 +312,14 @@ func (tx *Tx) UpdateKeywordTrends(ctx context.Context, workspace string, w Windo
 	return n, nil
 }
 
+// keywordBackfillRows is about how many keyword rows the migration's Go
+// step files at a time.
+var keywordBackfillRows = 5000
+
 // backfillKeywordPostings files the keywords stored before migration 0007
 // in keyword_postings, a few thousand rows at a time in item order.
 func backfillKeywordPostings(ctx context.Context, tx *Tx) error {
-	const batch = 5000
+	batch := keywordBackfillRows
 	var after int64
 	for {
 		var rows []struct {
