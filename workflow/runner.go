@@ -417,10 +417,13 @@ loop:
 }
 
 func (r *Runner) claim(ctx context.Context, workspace string, l leg) ([]store.Item, error) {
-	// Most legs start from a state that only retries and callbacks fill;
-	// look before queueing behind a commit for nothing.
-	if ok, err := r.db.Claimable(ctx, workspace, l.From); err != nil || !ok {
-		return nil, err
+	// Legs after the first start from a state that only retries and
+	// callbacks fill: look before queueing behind a commit for nothing. Not
+	// from ready, where the look would step over every leased item first.
+	if l.From != store.Ready {
+		if ok, err := r.db.Claimable(ctx, workspace, l.From); err != nil || !ok {
+			return nil, err
+		}
 	}
 	var items []store.Item
 	err := r.db.Update(ctx, func(tx *store.Tx) error {
