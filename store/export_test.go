@@ -67,3 +67,14 @@ func SetKeywordBackfillRowsForTest(n int) (undo func()) {
 	keywordBackfillRows = n
 	return func() { keywordBackfillRows = old }
 }
+
+// HoldReadForTest runs a query on a pooled connection and keeps its rows
+// open, and the connection busy, until release is called.
+func HoldReadForTest(db *DB) (release func(), err error) {
+	rows, err := db.x.Query(`SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	rows.Next()
+	return func() { rows.Close() }, nil
+}

@@ -133,6 +133,22 @@ func TestCheckpointerCopiesCommitsIntoTheDatabaseFile(t *testing.T) {
 	}
 }
 
+// A connection drops its page cache whenever another connection has
+// committed, so every write must go through the same one, however busy the
+// rest of the pool is. A temporary table lives only on the connection that
+// made it: the second write sees it only on the first one's connection.
+func TestWritesShareOneConnection(t *testing.T) {
+	db := mustOpen(t)
+	update(t, db, func(tx *store.Tx) error { return store.ExecForTest(tx, `CREATE TEMP TABLE writer_marker (x)`) })
+	// The pool would hand the connection just released to the next reader.
+	release, err := store.HoldReadForTest(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	update(t, db, func(tx *store.Tx) error { return store.ExecForTest(tx, `INSERT INTO writer_marker VALUES (1)`) })
+}
+
 func TestUniquenessIsAConstraint(t *testing.T) {
 	db := mustOpen(t)
 	seed(t, db, "ws", 1)
