@@ -78,3 +78,8 @@ func HoldReadForTest(db *DB) (release func(), err error) {
 	rows.Next()
 	return func() { rows.Close() }, nil
 }
+
+// QueryRowForTest scans the one row of query into dest.
+func QueryRowForTest(db *DB, query string, dest ...any) error {
+	return db.x.QueryRow(query).Scan(dest...)
+}

@@ -521,9 +521,9 @@ func (tx *Tx) AdvanceMany(ctx context.Context, owner string, advs []Advance) ([]
 		if !done[a.ItemID] {
 			continue
 		}
-		for k := 1; k < len(a.Path); k++ {
-			e := Event{ItemID: a.ItemID, From: a.Path[k-1], To: a.Path[k], Attempt: a.Attempt, Worker: owner}
-			if k == len(a.Path)-1 && a.Next.IsZero() {
+		if n := len(a.Path); n > 1 { // one row for the leg's transitions
+			e := Event{ItemID: a.ItemID, From: a.Path[0], To: a.Path[n-1], Via: a.Path[1 : n-1], Attempt: a.Attempt, Worker: owner}
+			if a.Next.IsZero() {
 				e.Error = a.Error // the reason it failed
 			}
 			events = append(events, e)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -406,4 +407,64 @@ func TestOpenTakesPathsLiterally(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("the temporary folder holds %d entries; want only the folder asked for", len(entries))
 	}
+}
+
+// A leg's transitions are committed together and stored as one event row,
+// but read back one by one: the item's history and the edge counts show
+// every step, and the error stays on the transition that failed.
+func TestALegsTransitionsAreReadOneByOne(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	ids := seed(t, db, "ws", 2)
+	update(t, db, func(tx *store.Tx) error {
+		_, err := tx.AdvanceMany(ctx, "", []store.Advance{
+			{ItemID: ids[0], Attempt: 1, Path: []store.State{store.Ready, "keywords", "hashtags", "embedded", store.Completed}},
+			{ItemID: ids[1], Attempt: 1, Path: []store.State{store.Ready, "keywords", store.Failed}, Error: "hashtags: bad input"},
+		})
+		return err
+	})
+	type step struct {
+		from, to store.State
+		err      string
+	}
+	history := func(id int64) []step {
+		t.Helper()
+		evs, err := db.Events(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []step
+		for _, e := range evs {
+			out = append(out, step{e.From, e.To, e.Error})
+		}
+		return out
+	}
+	if got, want := history(ids[0]), []step{{"", store.Ready, ""}, {store.Ready, "keywords", ""},
+		{"keywords", "hashtags", ""}, {"hashtags", "embedded", ""}, {"embedded", store.Completed, ""}}; !slices.Equal(got, want) {
+		t.Errorf("history of the completed item:\n got %v\nwant %v", got, want)
+	}
+	if got, want := history(ids[1]), []step{{"", store.Ready, ""}, {store.Ready, "keywords", ""},
+		{"keywords", store.Failed, "hashtags: bad input"}}; !slices.Equal(got, want) {
+		t.Errorf("history of the failed item:\n got %v\nwant %v", got, want)
+	}
+	edges, err := db.EdgeCounts(ctx, "ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.EdgeCount{
+		{From: "", To: store.Ready, Items: 2, Times: 2},
+		{From: "embedded", To: store.Completed, Items: 1, Times: 1},
+		{From: "hashtags", To: "embedded", Items: 1, Times: 1},
+		{From: "keywords", To: store.Failed, Items: 1, Times: 1},
+		{From: "keywords", To: "hashtags", Items: 1, Times: 1},
+		{From: store.Ready, To: "keywords", Items: 2, Times: 2},
+	}
+	if !slices.Equal(edges, want) {
+		t.Errorf("edge counts:\n got %+v\nwant %+v", edges, want)
+	}
+	var rows int
+	if err := store.QueryRowForTest(db, `SELECT count(*) FROM item_events`, &rows); err != nil || rows != 4 {
+		t.Errorf("%d event rows, %v; want 4: a creation and a leg for each item", rows, err)
+	}
+	checkClean(t, db)
 }
