@@ -126,8 +126,12 @@ func (db *DB) EdgeCounts(ctx context.Context, workspace string) ([]EdgeCount, er
 	}
 	defer rows.Close()
 	type edge struct{ from, to State }
-	times := map[edge]int{}
-	items := map[edge]map[int64]bool{}
+	type itemEdge struct {
+		edge
+		item int64
+	}
+	counts := map[edge]*EdgeCount{}
+	seen := map[itemEdge]bool{}
 	for rows.Next() {
 		var r eventRow
 		if err := rows.StructScan(&r); err != nil {
@@ -135,19 +139,24 @@ func (db *DB) EdgeCounts(ctx context.Context, workspace string) ([]EdgeCount, er
 		}
 		for _, e := range r.transitions() {
 			k := edge{e.From, e.To}
-			times[k]++
-			if items[k] == nil {
-				items[k] = map[int64]bool{}
+			c := counts[k]
+			if c == nil {
+				c = &EdgeCount{From: e.From, To: e.To}
+				counts[k] = c
 			}
-			items[k][e.ItemID] = true
+			c.Times++
+			if !seen[itemEdge{k, e.ItemID}] {
+				seen[itemEdge{k, e.ItemID}] = true
+				c.Items++
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("edge counts of %s: %w", workspace, err)
 	}
-	out := make([]EdgeCount, 0, len(times))
-	for k, n := range times {
-		out = append(out, EdgeCount{From: k.from, To: k.to, Items: len(items[k]), Times: n})
+	out := make([]EdgeCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b EdgeCount) int {
 		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
