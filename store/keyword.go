@@ -65,6 +65,21 @@ type KeywordRow struct {
 // one again is an error (ErrConflict), not a silent double count. Repeats
 // within rows are merged first.
 func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
+	return tx.AddKeywordBatch(ctx, PrepareKeywords(rows))
+}
+
+// KeywordBatch is keyword rows made ready for AddKeywordBatch: merged,
+// their postings documents and counts worked out. Preparing needs no
+// transaction, so a writer does it before it takes the write lock, which is
+// then held only for the statements.
+type KeywordBatch struct {
+	rows   []KeywordRow
+	docs   []postingDoc
+	counts []keywordCount // summed per keyword and day
+}
+
+// PrepareKeywords makes rows ready for AddKeywordBatch.
+func PrepareKeywords(rows []KeywordRow) KeywordBatch {
 	type key struct {
 		item        int64
 		model, text string
@@ -79,11 +94,36 @@ func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 		seen[k] = true
 		unique = append(unique, r)
 	}
-	if len(unique) == 0 {
+	sums := make(map[keywordCount]int, len(unique))
+	var counts []keywordCount
+	day := ""
+	for i, r := range unique {
+		// An item's rows are together: its day is formatted once.
+		if i == 0 || !r.PublishedAt.Equal(unique[i-1].PublishedAt.Time) {
+			day = ""
+			if !r.PublishedAt.IsZero() {
+				day = r.PublishedAt.UTC().Format("2006-01-02")
+			}
+		}
+		k := keywordCount{r.Workspace, r.Model, r.Text, day, 0}
+		if _, ok := sums[k]; !ok {
+			counts = append(counts, k)
+		}
+		sums[k]++
+	}
+	for i, c := range counts {
+		counts[i].items = sums[c]
+	}
+	return KeywordBatch{rows: unique, docs: postingDocs(unique), counts: counts}
+}
+
+// AddKeywordBatch is AddKeywordsMany for rows prepared beforehand.
+func (tx *Tx) AddKeywordBatch(ctx context.Context, kb KeywordBatch) error {
+	if len(kb.rows) == 0 {
 		return nil
 	}
 	now := T(tx.now)
-	err := chunks(unique, 8, func(part []KeywordRow, values string) error {
+	err := chunks(kb.rows, 8, func(part []KeywordRow, values string) error {
 		args := make([]any, 0, 8*len(part))
 		for _, r := range part {
 			args = append(args, r.ItemID, r.Workspace, r.Model, r.Text, r.Score, max(r.Occurrences, 1), r.PublishedAt, now)
@@ -98,18 +138,10 @@ func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 		}
 		return fmt.Errorf("add keywords: %w", err)
 	}
-	if err := tx.postKeywords(ctx, tx.exec, unique); err != nil {
+	if err := tx.insertPostings(ctx, tx.exec, kb.docs); err != nil {
 		return err
 	}
-	counts := make([]keywordCount, 0, len(unique))
-	for _, r := range unique {
-		day := ""
-		if !r.PublishedAt.IsZero() {
-			day = r.PublishedAt.UTC().Format("2006-01-02")
-		}
-		counts = append(counts, keywordCount{r.Workspace, r.Model, r.Text, day, 1})
-	}
-	return tx.addKeywordCounts(ctx, counts)
+	return tx.addKeywordCounts(ctx, kb.counts)
 }
 
 // keywordToken is the term under which keyword_postings files a keyword of
@@ -134,42 +166,61 @@ func keywordToken(workspace, keyword string) string {
 // model in slot.
 func postingID(itemID int64, slot int) int64 { return itemID<<8 | int64(slot) }
 
-// postKeywords files rows, which are unique and whose (item, model) pairs
-// have no keywords yet, in keyword_postings: one document per item and
-// model. Migrations pass tx's own ExecContext as exec, since the statement
-// cache prepares on other connections, which do not see their tables yet.
-func (tx *Tx) postKeywords(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), rows []KeywordRow) error {
-	type doc struct {
-		id     int64
-		tokens []byte
+// postingDoc is the keyword_postings document of an item's keywords from
+// one model: their tokens, space-separated.
+type postingDoc struct {
+	item             int64
+	workspace, model string
+	tokens           []byte
+}
+
+// postingDocs gathers unique rows into one document per item and model.
+func postingDocs(rows []KeywordRow) []postingDoc {
+	type key struct {
+		item             int64
+		workspace, model string
 	}
-	var docs []doc
-	at := map[int64]int{}
-	slots := map[[2]string]int{}
+	var docs []postingDoc
+	at := map[key]int{}
 	for _, r := range rows {
-		slot, ok := slots[[2]string{r.Workspace, r.Model}]
-		if !ok {
-			var err error
-			if slot, err = tx.keywordSlot(ctx, r.Workspace, r.Model); err != nil {
-				return err
-			}
-			slots[[2]string{r.Workspace, r.Model}] = slot
-		}
-		id := postingID(r.ItemID, slot)
-		i, ok := at[id]
+		k := key{r.ItemID, r.Workspace, r.Model}
+		i, ok := at[k]
 		if !ok {
 			i = len(docs)
-			at[id] = i
-			docs = append(docs, doc{id: id})
+			at[k] = i
+			docs = append(docs, postingDoc{item: r.ItemID, workspace: r.Workspace, model: r.Model})
 		} else {
 			docs[i].tokens = append(docs[i].tokens, ' ')
 		}
 		docs[i].tokens = append(docs[i].tokens, keywordToken(r.Workspace, r.Text)...)
 	}
-	err := chunks(docs, 2, func(part []doc, values string) error {
+	return docs
+}
+
+// postKeywords files rows, which are unique and whose (item, model) pairs
+// have no keywords yet, in keyword_postings: one document per item and
+// model. Migrations pass tx's own ExecContext as exec, since the statement
+// cache prepares on other connections, which do not see their tables yet.
+func (tx *Tx) postKeywords(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), rows []KeywordRow) error {
+	return tx.insertPostings(ctx, exec, postingDocs(rows))
+}
+
+func (tx *Tx) insertPostings(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), docs []postingDoc) error {
+	slots := map[[2]string]int{}
+	for _, d := range docs {
+		if _, ok := slots[[2]string{d.workspace, d.model}]; ok {
+			continue
+		}
+		slot, err := tx.keywordSlot(ctx, d.workspace, d.model)
+		if err != nil {
+			return err
+		}
+		slots[[2]string{d.workspace, d.model}] = slot
+	}
+	err := chunks(docs, 2, func(part []postingDoc, values string) error {
 		args := make([]any, 0, 2*len(part))
 		for _, d := range part {
-			args = append(args, d.id, string(d.tokens))
+			args = append(args, postingID(d.item, slots[[2]string{d.workspace, d.model}]), string(d.tokens))
 		}
 		_, err := exec(ctx, `INSERT INTO keyword_postings (rowid, tokens) VALUES `+values, args...)
 		return err
@@ -215,24 +266,14 @@ type keywordCount struct {
 // quick.
 var keywordFoldRows = 100_000
 
-// addKeywordCounts appends counts, summed per keyword and day, to
+// addKeywordCounts appends counts, each for a different keyword and day, to
 // keyword_counts_pending, and folds those into the totals once there are
 // keywordFoldRows of them.
 func (tx *Tx) addKeywordCounts(ctx context.Context, counts []keywordCount) error {
-	sums := make(map[keywordCount]int, len(counts))
-	var order []keywordCount
-	for _, c := range counts {
-		k := c
-		k.items = 0
-		if _, ok := sums[k]; !ok {
-			order = append(order, k)
-		}
-		sums[k] += c.items
-	}
-	err := chunks(order, 5, func(part []keywordCount, values string) error {
+	err := chunks(counts, 5, func(part []keywordCount, values string) error {
 		args := make([]any, 0, 5*len(part))
 		for _, k := range part {
-			args = append(args, k.workspace, k.model, k.keyword, k.day, sums[k])
+			args = append(args, k.workspace, k.model, k.keyword, k.day, k.items)
 		}
 		_, err := tx.exec(ctx, `INSERT INTO keyword_counts_pending (workspace, model, keyword, day, items) VALUES `+values, args...)
 		return err

@@ -27,6 +27,19 @@ func (tx *Tx) PutVector(ctx context.Context, v Vector) error {
 // ids follow their order. Of two for the same item and model, the later
 // one is stored.
 func (tx *Tx) PutVectors(ctx context.Context, vs []Vector) error {
+	return tx.PutVectorBatch(ctx, PrepareVectors(vs))
+}
+
+// VectorBatch is vectors made ready for PutVectorBatch: one per item and
+// model, packed as stored. Preparing needs no transaction, so a writer does
+// it before it takes the write lock.
+type VectorBatch struct {
+	vectors []Vector
+	packed  [][]byte
+}
+
+// PrepareVectors makes vs ready for PutVectorBatch.
+func PrepareVectors(vs []Vector) VectorBatch {
 	type key struct {
 		item  int64
 		model string
@@ -43,6 +56,16 @@ func (tx *Tx) PutVectors(ctx context.Context, vs []Vector) error {
 			return last[key{v.ItemID, v.Model}] != i-1
 		})
 	}
+	packed := make([][]byte, len(vs))
+	for i, v := range vs {
+		packed[i] = packVector(v.Data)
+	}
+	return VectorBatch{vectors: vs, packed: packed}
+}
+
+// PutVectorBatch is PutVectors for vectors prepared beforehand.
+func (tx *Tx) PutVectorBatch(ctx context.Context, vb VectorBatch) error {
+	vs := vb.vectors
 	// Not REPLACE: its implicit delete would skip the tombstone trigger.
 	err := chunks(vs, 2, func(part []Vector, values string) error {
 		args := make([]any, 0, 2*len(part))
@@ -56,11 +79,13 @@ func (tx *Tx) PutVectors(ctx context.Context, vs []Vector) error {
 		return fmt.Errorf("replace vectors of %d items: %w", len(vs), err)
 	}
 	now := T(tx.now)
+	start := 0
 	err = chunks(vs, 5, func(part []Vector, values string) error {
 		args := make([]any, 0, 5*len(part))
-		for _, v := range part {
-			args = append(args, v.ItemID, v.Model, len(v.Data), packVector(v.Data), now)
+		for i, v := range part {
+			args = append(args, v.ItemID, v.Model, len(v.Data), vb.packed[start+i], now)
 		}
+		start += len(part)
 		_, err := tx.exec(ctx, `INSERT INTO vectors (item_id, model, dim, data, created_at) VALUES `+values, args...)
 		return err
 	})

@@ -517,10 +517,14 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	if ctx.Err() != nil {
 		return nil // shutting down: the leases are released, nothing is counted
 	}
+	o, err := r.outcomes(def, b, outs, r.db.Now().UTC())
+	if err != nil {
+		return err
+	}
 	var tally Progress
-	err := r.db.Update(ctx, func(tx *store.Tx) error {
+	err = r.db.Update(ctx, func(tx *store.Tx) error {
 		tally = Progress{}
-		return r.commit(ctx, tx, def, b, items, outs, &tally)
+		return r.commit(ctx, tx, b, items, outs, o, &tally)
 	})
 	if err != nil {
 		return err
@@ -540,58 +544,63 @@ func (r *Runner) process(ctx context.Context, def Definition, b batch, prog *Pro
 	return nil
 }
 
-// commit writes a batch's outcome in one transaction: each item's path
+// outcomes is a batch's outcome as it will be written: each item's path
 // through the leg's states (to its end, to failed, or to a later retry),
-// checked against the workflow and applied as one compare-and-set per
-// item, then the keywords and vectors of the items that moved.
-func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b batch, items []store.Item, outs []outcome, tally *Progress) error {
+// checked against the workflow, and the keywords and vectors of the items
+// that move. It is worked out before the write lock is taken, which is
+// then held only for the writes.
+type outcomes struct {
+	advs    []store.Advance
+	awaits  []store.Await
+	results batchResults // of every item in advs
+}
+
+func (r *Runner) outcomes(def Definition, b batch, outs []outcome, now time.Time) (outcomes, error) {
 	l := b.leg
-	if err := r.recordHealth(ctx, tx, l); err != nil {
-		return err
-	}
-	advs := make([]store.Advance, 0, len(b.items))
-	var awaits []store.Await
+	next := def.Next()
+	var o outcomes
+	o.advs = make([]store.Advance, 0, len(b.items))
 	for i, it := range b.items {
-		o := outs[i]
-		if o.submitted {
+		out := outs[i]
+		if out.submitted {
 			act := r.actions[actionKey(l.Steps[0])].(AsyncAction)
-			awaits = append(awaits, store.Await{ItemID: it.ID, State: l.From, Owner: act.AwaitOwner(),
-				Until: tx.Now().Add(act.Deadline()),
+			o.awaits = append(o.awaits, store.Await{ItemID: it.ID, State: l.From, Owner: act.AwaitOwner(),
+				Until: now.Add(act.Deadline()),
 				Note:  fmt.Sprintf("no callback from %s within %s", l.Steps[0].Service, act.Deadline())})
 			continue
 		}
 		adv := store.Advance{ItemID: it.ID, Attempt: max(it.Attempts, 1)}
-		if o.err == nil {
+		if out.err == nil {
 			adv.Path = l.States
 		} else {
-			k := o.passed // the step that stopped it
+			k := out.passed // the step that stopped it
 			adv.Path = slices.Clone(l.States[:k+1])
 			if k > 0 {
 				adv.Attempt = 1 // the steps before it succeeded: this step's first try
 			}
 			switch {
-			case unavailable(o.err):
+			case unavailable(out.err):
 				// The service is down, not the item at fault: it waits
 				// without spending an attempt.
-				adv.Next = tx.Now().Add(r.backoff(3))
-				adv.Error, adv.Refund = o.err.Error(), true
-			case retryable(o.err) && adv.Attempt < l.Steps[k].MaxAttempts:
-				adv.Next = tx.Now().Add(r.backoff(adv.Attempt))
-				adv.Error = o.err.Error()
+				adv.Next = now.Add(r.backoff(3))
+				adv.Error, adv.Refund = out.err.Error(), true
+			case retryable(out.err) && adv.Attempt < l.Steps[k].MaxAttempts:
+				adv.Next = now.Add(r.backoff(adv.Attempt))
+				adv.Error = out.err.Error()
 			default:
 				adv.Path = append(adv.Path, store.Failed)
-				adv.Error = o.err.Error()
-				if retryable(o.err) {
+				adv.Error = out.err.Error()
+				if retryable(out.err) {
 					adv.Error = fmt.Sprintf("gave up after %d attempts: %s", adv.Attempt, adv.Error)
 				}
 			}
 		}
 		for k := 1; k < len(adv.Path); k++ {
-			if !def.Allowed(adv.Path[k-1], adv.Path[k]) {
-				return fmt.Errorf("workflow %s does not allow %s -> %s (item %d)", def.Name, adv.Path[k-1], adv.Path[k], it.ID)
+			if !slices.Contains(next[adv.Path[k-1]], adv.Path[k]) {
+				return o, fmt.Errorf("workflow %s does not allow %s -> %s (item %d)", def.Name, adv.Path[k-1], adv.Path[k], it.ID)
 			}
 		}
-		for _, res := range o.results {
+		for _, res := range out.results {
 			if res.Text != nil {
 				adv.Text = res.Text
 			}
@@ -599,38 +608,53 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 				adv.Language, adv.LanguageScore = &res.Language.Code, res.Language.Score
 			}
 		}
-		advs = append(advs, adv)
+		o.advs = append(o.advs, adv)
+		o.results.collect(it, out.results)
 	}
-	if len(awaits) > 0 {
-		// An item that does not move here was called back already, before
-		// this commit: it is on its way, not lost.
-		if _, err := tx.AwaitMany(ctx, r.opt.Owner, awaits); err != nil {
-			return err
-		}
-		tally.Submitted += len(awaits)
-	}
-	moved, err := tx.AdvanceMany(ctx, r.opt.Owner, advs)
-	if err != nil {
+	o.results.prepare()
+	return o, nil
+}
+
+// commit writes a batch's outcomes in one transaction: one compare-and-set
+// per item, then the keywords and vectors of the items that moved.
+func (r *Runner) commit(ctx context.Context, tx *store.Tx, b batch, items []store.Item, outs []outcome, o outcomes, tally *Progress) error {
+	l := b.leg
+	if err := r.recordHealth(ctx, tx, l); err != nil {
 		return err
 	}
-	if lost := len(advs) - len(moved); lost > 0 {
-		tally.Conflicts += lost
-		r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "state", l.From)
+	if len(o.awaits) > 0 {
+		// An item that does not move here was called back already, before
+		// this commit: it is on its way, not lost.
+		if _, err := tx.AwaitMany(ctx, r.opt.Owner, o.awaits); err != nil {
+			return err
+		}
+		tally.Submitted += len(o.awaits)
+	}
+	moved, err := tx.AdvanceMany(ctx, r.opt.Owner, o.advs)
+	if err != nil {
+		return err
 	}
 	ok := make(map[int64]bool, len(moved))
 	for _, id := range moved {
 		ok[id] = true
 	}
-	byID := make(map[int64]int, len(b.items))
-	for i, it := range b.items {
-		byID[it.ID] = i
+	res := o.results
+	if lost := len(o.advs) - len(moved); lost > 0 {
+		tally.Conflicts += lost
+		r.log.DebugContext(ctx, "items moved by another worker", "items", lost, "state", l.From)
+		// Only the results of the items that moved are stored.
+		res = batchResults{}
+		for i, it := range b.items {
+			if ok[it.ID] {
+				res.collect(it, outs[i].results)
+			}
+		}
+		res.prepare()
 	}
-	var res batchResults
-	for _, adv := range advs {
+	for _, adv := range o.advs {
 		if !ok[adv.ItemID] {
 			continue
 		}
-		i := byID[adv.ItemID]
 		tally.Transitions += len(adv.Path) - 1
 		switch last := adv.Path[len(adv.Path)-1]; {
 		case last == store.Completed:
@@ -640,7 +664,6 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 		case !adv.Next.IsZero():
 			tally.Retried++
 		}
-		res.collect(b.items[i], outs[i].results)
 	}
 	if err := res.store(ctx, tx); err != nil {
 		return err
@@ -653,6 +676,10 @@ func (r *Runner) commit(ctx context.Context, tx *store.Tx, def Definition, b bat
 type batchResults struct {
 	keywords []store.KeywordRow
 	vectors  []store.Vector
+
+	// made ready by prepare
+	keywordBatch store.KeywordBatch
+	vectorBatch  store.VectorBatch
 }
 
 // collect adds an item's results.
@@ -671,17 +698,24 @@ func (rs *batchResults) collect(it store.Item, results []Result) {
 	}
 }
 
+// prepare readies what collect gathered for store.
+func (rs *batchResults) prepare() {
+	rs.keywordBatch = store.PrepareKeywords(rs.keywords)
+	rs.vectorBatch = store.PrepareVectors(rs.vectors)
+}
+
 func (rs *batchResults) store(ctx context.Context, tx *store.Tx) error {
-	if err := tx.PutVectors(ctx, rs.vectors); err != nil {
+	if err := tx.PutVectorBatch(ctx, rs.vectorBatch); err != nil {
 		return err
 	}
-	return tx.AddKeywordsMany(ctx, rs.keywords)
+	return tx.AddKeywordBatch(ctx, rs.keywordBatch)
 }
 
 // storeResults stores one item's keywords and vectors.
 func storeResults(ctx context.Context, tx *store.Tx, it store.Item, results []Result) error {
 	var rs batchResults
 	rs.collect(it, results)
+	rs.prepare()
 	return rs.store(ctx, tx)
 }
 
