@@ -114,12 +114,12 @@ var invariants = []invariant{
 	// document of the contentless index.)
 	{name: "keyword postings that are not their keyword rows", query: `
 		SELECT 'item ' || k.item_id || ' ' || k.model || ': keywords without postings'
-		FROM (SELECT DISTINCT item_id, model, workspace FROM keywords NOT INDEXED) k
+		FROM item_keywords k
 		LEFT JOIN keyword_models m ON m.workspace = k.workspace AND m.model = k.model
 		WHERE m.slot IS NULL OR NOT EXISTS (SELECT 1 FROM keyword_postings_docsize d WHERE d.id = k.item_id << 8 | m.slot)
 		UNION ALL
 		SELECT 'item ' || (d.id >> 8) || ' slot ' || (d.id & 255) || ': postings without keywords'
-		FROM keyword_postings_docsize d WHERE NOT EXISTS (SELECT 1 FROM keywords k
+		FROM keyword_postings_docsize d WHERE NOT EXISTS (SELECT 1 FROM item_keywords k
 			JOIN keyword_models m ON m.workspace = k.workspace AND m.model = k.model
 			WHERE k.item_id = d.id >> 8 AND m.slot = d.id & 255)`},
 	{name: "item days that are not the items", query: `
@@ -141,8 +141,11 @@ var invariants = []invariant{
 	// connections that turned them on: sqlite3 does not by default.
 	{name: "keywords of missing items", query: `
 		SELECT 'item ' || k.item_id || ': ' || k.n || ' keywords'
-		FROM (SELECT item_id, count(*) AS n FROM keywords GROUP BY item_id) k
+		FROM (SELECT item_id, sum(json_array_length(keywords)) AS n FROM item_keywords GROUP BY item_id) k
 		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = k.item_id)`},
+	{name: "keyword lists that are not JSON", query: `
+		SELECT 'item ' || item_id || ' ' || model || ': ' || substr(keywords, 1, 40)
+		FROM item_keywords WHERE NOT json_valid(keywords)`},
 	{name: "vectors of missing items", query: `
 		SELECT 'item ' || v.item_id || ' ' || v.model FROM vectors v
 		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = v.item_id)`},
@@ -301,14 +304,14 @@ var keywordCountsPerPass = 1_000_000
 // passes, so memory stays bounded.
 func checkKeywordCounts(perDay bool) func(ctx context.Context, conn *sqlx.Conn, report func(string)) error {
 	width := 3
-	rowsQuery := `SELECT workspace, model, keyword FROM keywords NOT INDEXED`
+	rowsQuery := `SELECT workspace, model, keyword FROM keywords`
 	countsQuery := `SELECT workspace, model, keyword, items FROM keyword_totals
 		UNION ALL SELECT workspace, model, keyword, items FROM keyword_counts_pending`
 	sizeQuery := `SELECT (SELECT count(*) FROM keyword_totals) + (SELECT count(*) FROM keyword_counts_pending)`
 	if perDay {
 		width = 4
 		rowsQuery = `SELECT workspace, model, keyword, substr(published_at, 1, 10)
-			FROM keywords NOT INDEXED WHERE published_at IS NOT NULL`
+			FROM keywords WHERE published_at IS NOT NULL`
 		countsQuery = `SELECT workspace, model, keyword, day, items FROM keyword_days
 			UNION ALL SELECT workspace, model, keyword, day, items FROM keyword_counts_pending WHERE day != ''`
 		sizeQuery = `SELECT (SELECT count(*) FROM keyword_days) + (SELECT count(*) FROM keyword_counts_pending)`

@@ -203,7 +203,7 @@ func (tx *Tx) deleteDerived(ctx context.Context, itemID int64) error {
 			SELECT workspace, model, keyword, coalesce(substr(published_at, 1, 10), ''), -1
 			FROM keywords WHERE item_id = ?`,
 		`DELETE FROM keyword_postings WHERE rowid BETWEEN ?1 << 8 AND ?1 << 8 | 255`,
-		`DELETE FROM keywords WHERE item_id = ?`,
+		`DELETE FROM item_keywords WHERE item_id = ?`,
 		`DELETE FROM vectors WHERE item_id = ?`,
 	} {
 		if _, err := tx.tx.ExecContext(ctx, q, itemID); err != nil {

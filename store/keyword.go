@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // Keyword is a term a model attached to an item.
@@ -58,24 +61,36 @@ type KeywordRow struct {
 	Keyword
 }
 
-// AddKeywordsMany attaches keywords to items, a hundred rows per
-// statement, files them in keyword_postings and appends their counts to
-// keyword_counts_pending. Keywords are attached once: the workflow writes a
-// step's results only with the transition that completes it, so attaching
-// one again is an error (ErrConflict), not a silent double count. Repeats
-// within rows are merged first.
+// AddKeywordsMany attaches keywords to items: one list per item and model
+// in item_keywords, a hundred lists per statement; it files them in
+// keyword_postings and appends their counts to keyword_counts_pending.
+// Keywords are attached once: the workflow writes a step's results only
+// with the transition that completes it, so attaching a model's keywords
+// to an item again is an error (ErrConflict), not a silent double count.
+// Repeats within rows are merged first.
 func (tx *Tx) AddKeywordsMany(ctx context.Context, rows []KeywordRow) error {
 	return tx.AddKeywordBatch(ctx, PrepareKeywords(rows))
 }
 
-// KeywordBatch is keyword rows made ready for AddKeywordBatch: merged,
-// their postings documents and counts worked out. Preparing needs no
-// transaction, so a writer does it before it takes the write lock, which is
-// then held only for the statements.
+// KeywordBatch is keyword rows made ready for AddKeywordBatch: merged into
+// lists, their postings documents and counts worked out. Preparing needs
+// no transaction, so a writer does it before it takes the write lock,
+// which is then held only for the statements.
 type KeywordBatch struct {
-	rows   []KeywordRow
-	docs   []postingDoc
+	lists  []keywordList
 	counts []keywordCount // summed per keyword and day
+	err    error
+}
+
+// keywordList is the keywords of an item from one model, as stored in
+// item_keywords, with its keyword_postings document.
+type keywordList struct {
+	item             int64
+	workspace, model string
+	publishedAt      Time
+	list             string // JSON: [[keyword, score, occurrences], ...]
+	tokens           []byte // the keywords' tokens, space-separated
+	json             []byte // list, while it is written
 }
 
 // PrepareKeywords makes rows ready for AddKeywordBatch.
@@ -87,6 +102,9 @@ func PrepareKeywords(rows []KeywordRow) KeywordBatch {
 	seen := make(map[key]bool, len(rows))
 	unique := make([]KeywordRow, 0, len(rows))
 	for _, r := range rows {
+		// The lists are JSON, which holds only UTF-8: the rows and the
+		// counts take the text the lists will hold.
+		r.Text = strings.ToValidUTF8(r.Text, "\uFFFD")
 		k := key{r.ItemID, r.Model, r.Text}
 		if seen[k] {
 			continue
@@ -94,6 +112,7 @@ func PrepareKeywords(rows []KeywordRow) KeywordBatch {
 		seen[k] = true
 		unique = append(unique, r)
 	}
+	lists, err := keywordLists(unique)
 	sums := make(map[keywordCount]int, len(unique))
 	var counts []keywordCount
 	day := ""
@@ -114,22 +133,79 @@ func PrepareKeywords(rows []KeywordRow) KeywordBatch {
 	for i, c := range counts {
 		counts[i].items = sums[c]
 	}
-	return KeywordBatch{rows: unique, docs: postingDocs(unique), counts: counts}
+	return KeywordBatch{lists: lists, counts: counts, err: err}
+}
+
+// keywordLists gathers unique rows into one list per item and model.
+func keywordLists(rows []KeywordRow) ([]keywordList, error) {
+	type key struct {
+		item             int64
+		workspace, model string
+	}
+	var lists []keywordList
+	at := map[key]int{}
+	for _, r := range rows {
+		if math.IsNaN(r.Score) {
+			return nil, fmt.Errorf("keyword %q of item %d by %s: score is not a number", r.Text, r.ItemID, r.Model)
+		}
+		k := key{r.ItemID, r.Workspace, r.Model}
+		i, ok := at[k]
+		if !ok {
+			i = len(lists)
+			at[k] = i
+			lists = append(lists, keywordList{item: r.ItemID, workspace: r.Workspace, model: r.Model,
+				publishedAt: r.PublishedAt, json: []byte{'['}})
+		} else {
+			if !r.PublishedAt.Equal(lists[i].publishedAt.Time) {
+				return nil, fmt.Errorf("keywords of item %d by %s: published at both %s and %s", r.ItemID, r.Model,
+					lists[i].publishedAt, r.PublishedAt)
+			}
+			lists[i].json = append(lists[i].json, ',')
+			lists[i].tokens = append(lists[i].tokens, ' ')
+		}
+		l := &lists[i]
+		text, err := json.Marshal(r.Text)
+		if err != nil {
+			return nil, fmt.Errorf("keyword %q of item %d by %s: %w", r.Text, r.ItemID, r.Model, err)
+		}
+		l.json = append(append(l.json, '['), text...)
+		l.json = append(l.json, ',')
+		switch {
+		// JSON has no infinity; SQLite reads 9e999 as one.
+		case math.IsInf(r.Score, 1):
+			l.json = append(l.json, "9e999"...)
+		case math.IsInf(r.Score, -1):
+			l.json = append(l.json, "-9e999"...)
+		default:
+			l.json = strconv.AppendFloat(l.json, r.Score, 'g', -1, 64)
+		}
+		l.json = append(l.json, ',')
+		l.json = strconv.AppendInt(l.json, int64(max(r.Occurrences, 1)), 10)
+		l.json = append(l.json, ']')
+		l.tokens = append(l.tokens, keywordToken(r.Workspace, r.Text)...)
+	}
+	for i := range lists {
+		lists[i].list, lists[i].json = string(append(lists[i].json, ']')), nil
+	}
+	return lists, nil
 }
 
 // AddKeywordBatch is AddKeywordsMany for rows prepared beforehand.
 func (tx *Tx) AddKeywordBatch(ctx context.Context, kb KeywordBatch) error {
-	if len(kb.rows) == 0 {
+	if kb.err != nil {
+		return fmt.Errorf("add keywords: %w", kb.err)
+	}
+	if len(kb.lists) == 0 {
 		return nil
 	}
 	now := T(tx.now)
-	err := chunks(kb.rows, 8, func(part []KeywordRow, values string) error {
-		args := make([]any, 0, 8*len(part))
-		for _, r := range part {
-			args = append(args, r.ItemID, r.Workspace, r.Model, r.Text, r.Score, max(r.Occurrences, 1), r.PublishedAt, now)
+	err := chunks(kb.lists, 6, func(part []keywordList, values string) error {
+		args := make([]any, 0, 6*len(part))
+		for _, l := range part {
+			args = append(args, l.item, l.model, l.workspace, l.publishedAt, now, l.list)
 		}
-		_, err := tx.exec(ctx, `INSERT INTO keywords (item_id, workspace, model, keyword, score, occurrences,
-			published_at, created_at) VALUES `+values, args...)
+		_, err := tx.exec(ctx, `INSERT INTO item_keywords (item_id, model, workspace, published_at, created_at,
+			keywords) VALUES `+values, args...)
 		return err
 	})
 	if err != nil {
@@ -138,7 +214,7 @@ func (tx *Tx) AddKeywordBatch(ctx context.Context, kb KeywordBatch) error {
 		}
 		return fmt.Errorf("add keywords: %w", err)
 	}
-	if err := tx.insertPostings(ctx, tx.exec, kb.docs); err != nil {
+	if err := tx.insertPostings(ctx, tx.exec, kb.lists); err != nil {
 		return err
 	}
 	return tx.addKeywordCounts(ctx, kb.counts)
@@ -166,46 +242,19 @@ func keywordToken(workspace, keyword string) string {
 // model in slot.
 func postingID(itemID int64, slot int) int64 { return itemID<<8 | int64(slot) }
 
-// postingDoc is the keyword_postings document of an item's keywords from
-// one model: their tokens, space-separated.
-type postingDoc struct {
-	item             int64
-	workspace, model string
-	tokens           []byte
-}
-
-// postingDocs gathers unique rows into one document per item and model.
-func postingDocs(rows []KeywordRow) []postingDoc {
-	type key struct {
-		item             int64
-		workspace, model string
-	}
-	var docs []postingDoc
-	at := map[key]int{}
-	for _, r := range rows {
-		k := key{r.ItemID, r.Workspace, r.Model}
-		i, ok := at[k]
-		if !ok {
-			i = len(docs)
-			at[k] = i
-			docs = append(docs, postingDoc{item: r.ItemID, workspace: r.Workspace, model: r.Model})
-		} else {
-			docs[i].tokens = append(docs[i].tokens, ' ')
-		}
-		docs[i].tokens = append(docs[i].tokens, keywordToken(r.Workspace, r.Text)...)
-	}
-	return docs
-}
-
 // postKeywords files rows, which are unique and whose (item, model) pairs
 // have no keywords yet, in keyword_postings: one document per item and
 // model. Migrations pass tx's own ExecContext as exec, since the statement
 // cache prepares on other connections, which do not see their tables yet.
 func (tx *Tx) postKeywords(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), rows []KeywordRow) error {
-	return tx.insertPostings(ctx, exec, postingDocs(rows))
+	lists, err := keywordLists(rows)
+	if err != nil {
+		return err
+	}
+	return tx.insertPostings(ctx, exec, lists)
 }
 
-func (tx *Tx) insertPostings(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), docs []postingDoc) error {
+func (tx *Tx) insertPostings(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), docs []keywordList) error {
 	slots := map[[2]string]int{}
 	for _, d := range docs {
 		if _, ok := slots[[2]string{d.workspace, d.model}]; ok {
@@ -217,7 +266,7 @@ func (tx *Tx) insertPostings(ctx context.Context, exec func(context.Context, str
 		}
 		slots[[2]string{d.workspace, d.model}] = slot
 	}
-	err := chunks(docs, 2, func(part []postingDoc, values string) error {
+	err := chunks(docs, 2, func(part []keywordList, values string) error {
 		args := make([]any, 0, 2*len(part))
 		for _, d := range part {
 			args = append(args, postingID(d.item, slots[[2]string{d.workspace, d.model}]), string(d.tokens))

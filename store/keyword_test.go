@@ -153,10 +153,10 @@ func TestKeywordCountsFoldIntoTheTotals(t *testing.T) {
 	defer store.SetKeywordFoldRowsForTest(1000)()
 	db := mustOpen(t)
 	ctx := t.Context()
-	ids := seed(t, db, "ws", 4)
+	ids := seed(t, db, "ws", 7)
 	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
 	addKeywords(t, db, keywordRows("ws", "yake", "alpha", day, ids[0], ids[1], ids[2]),
-		keywordRows("ws", "yake", "beta", store.Time{}, ids[0]))
+		keywordRows("ws", "yake", "delta", day, ids[0]), keywordRows("ws", "yake", "beta", store.Time{}, ids[3]))
 
 	listed := func() map[string]int {
 		t.Helper()
@@ -183,18 +183,20 @@ func TestKeywordCountsFoldIntoTheTotals(t *testing.T) {
 	}
 	one("alpha", 3, map[string]int{"2024-03-01": 3})
 	one("beta", 1, map[string]int{})
+	one("delta", 1, map[string]int{"2024-03-01": 1})
 	top, err := db.TopKeywords(ctx, "ws", "", 10)
-	if err != nil || len(top) != 2 || top[0].Keyword != "alpha" || top[0].Items != 3 || top[1].Items != 1 {
-		t.Errorf("top keywords before a fold: %+v, %v; want alpha 3, beta 1", top, err)
+	if err != nil || len(top) != 3 || top[0].Keyword != "alpha" || top[0].Items != 3 || top[1].Keyword != "beta" ||
+		top[1].Items != 1 {
+		t.Errorf("top keywords before a fold: %+v, %v; want alpha 3, beta 1, delta 1", top, err)
 	}
 	growth, err := db.KeywordGrowth(ctx, "ws", "yake", store.Window{AsOf: day.Time, RecentDays: 1, BaselineDays: 7})
-	if err != nil || len(growth) != 1 || growth[0].Keyword != "alpha" || growth[0].Recent != 3 {
-		t.Errorf("growth before a fold: %+v, %v; want alpha recent 3", growth, err)
+	if err != nil || len(growth) != 2 || growth[0].Keyword != "alpha" || growth[0].Recent != 3 {
+		t.Errorf("growth before a fold: %+v, %v; want alpha recent 3, delta recent 1", growth, err)
 	}
 	checkClean(t, db)
 
 	foldKeywords(t, db)
-	if got, want := listed(), map[string]int{"alpha": 3, "beta": 1}; !maps.Equal(got, want) {
+	if got, want := listed(), map[string]int{"alpha": 3, "beta": 1, "delta": 1}; !maps.Equal(got, want) {
 		t.Errorf("after a fold: listed %v; want %v", got, want)
 	}
 	checkClean(t, db)
@@ -206,22 +208,89 @@ func TestKeywordCountsFoldIntoTheTotals(t *testing.T) {
 		return err
 	})
 	one("alpha", 2, map[string]int{"2024-03-01": 2})
-	one("beta", 0, map[string]int{})
+	one("delta", 0, map[string]int{})
 	checkClean(t, db)
 	foldKeywords(t, db)
-	if got, want := listed(), map[string]int{"alpha": 2}; !maps.Equal(got, want) {
+	if got, want := listed(), map[string]int{"alpha": 2, "beta": 1}; !maps.Equal(got, want) {
 		t.Errorf("after expiry: listed %v; want %v", got, want)
 	}
 	checkClean(t, db)
 
 	// Enough pending counts fold by themselves.
 	store.SetKeywordFoldRowsForTest(2)
-	addKeywords(t, db, keywordRows("ws", "yake", "gamma", day, ids[2], ids[3]),
-		keywordRows("ws", "yake", "gamma", store.T(day.Add(24*time.Hour)), ids[1]))
-	if got, want := listed(), map[string]int{"alpha": 2, "gamma": 3}; !maps.Equal(got, want) {
+	addKeywords(t, db, keywordRows("ws", "yake", "gamma", day, ids[4], ids[5]),
+		keywordRows("ws", "yake", "gamma", store.T(day.Add(24*time.Hour)), ids[6]))
+	if got, want := listed(), map[string]int{"alpha": 2, "beta": 1, "gamma": 3}; !maps.Equal(got, want) {
 		t.Errorf("after enough counts: listed %v; want %v", got, want)
 	}
 	one("gamma", 3, map[string]int{"2024-03-01": 2, "2024-03-02": 1})
+	checkClean(t, db)
+}
+
+// undoKeywordLists turns item_keywords back into one keywords row per
+// keyword, the schema before migration 0009.
+var undoKeywordLists = []string{
+	`DROP VIEW keywords`,
+	`CREATE TABLE keywords (
+		item_id      INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+		model        TEXT NOT NULL,
+		keyword      TEXT NOT NULL,
+		workspace    TEXT NOT NULL,
+		score        REAL NOT NULL,
+		occurrences  INTEGER NOT NULL DEFAULT 1,
+		published_at TEXT,
+		created_at   TEXT NOT NULL,
+		PRIMARY KEY (item_id, model, keyword)
+	) STRICT, WITHOUT ROWID`,
+	`INSERT INTO keywords SELECT k.item_id, k.model, json_extract(j.value, '$[0]'), k.workspace,
+		json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), k.published_at, k.created_at
+		FROM item_keywords k, json_each(k.keywords) j`,
+	`DROP TABLE item_keywords`,
+	`DELETE FROM schema_migrations WHERE name = '0009_keyword_lists.sql'`,
+}
+
+// Keyword rows stored before migration 0009 become one list per item and
+// model: every reader sees the same keywords, scores and counts.
+func TestKeywordMigrationListsExistingKeywords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timpani.db")
+	db := storetest.Open(t, path, store.Options{AppVersion: "test"})
+	ids := seed(t, db, "ws", 3)
+	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
+	rows := slices.Concat(keywordRows("ws", "yake", "common", day, ids...),
+		keywordRows("ws", "hashtags", "#tag", day, ids[0]), keywordRows("ws", "yake", "rare", day, ids[2]))
+	rows[0].Score, rows[0].Occurrences = 0.1+0.2, 3 // a score that 15 digits do not hold
+	addKeywords(t, db, rows)
+	before := make([][]store.Keyword, len(ids))
+	for i, id := range ids {
+		var err error
+		if before[i], err = db.Keywords(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	execSQL(t, path, undoKeywordLists...)
+
+	db, err := store.Open(t.Context(), path, store.Options{AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, id := range ids {
+		got, err := db.Keywords(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, before[i]) {
+			t.Errorf("item %d: keywords %+v after the migration; want %+v", id, got, before[i])
+		}
+	}
+	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "rare"}); !slices.Equal(got, []int64{ids[2]}) {
+		t.Errorf("rare: %v; want item %d", got, ids[2])
+	}
+	var lists int
+	if err := store.QueryRowForTest(db, `SELECT count(*) FROM item_keywords`, &lists); err != nil || lists != 4 {
+		t.Errorf("%d keyword lists, %v; want 4 (three items by yake, one by hashtags)", lists, err)
+	}
 	checkClean(t, db)
 }
 
@@ -237,7 +306,9 @@ func TestKeywordMigrationFilesExistingKeywords(t *testing.T) {
 		keywordRows("ws", "hashtags", "#rare", day, ids[69]), keywordRows("ws", "yake", "rare", day, ids[3]))
 	foldKeywords(t, db)
 	db.Close()
-	// Undo 0007, as if the keywords had been written by an older build.
+	// Undo 0009 and 0007, as if the keywords had been written by an older
+	// build.
+	execSQL(t, path, undoKeywordLists...)
 	execSQL(t, path,
 		`DROP TABLE keyword_postings`,
 		`DROP TABLE keyword_models`,

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -357,6 +359,47 @@ func TestKeywordsAreAttachedOnceAndCountedPerDay(t *testing.T) {
 	}
 	if len(top) != 2 || top[0].Items != 1 {
 		t.Errorf("TopKeywords = %+v; want two keywords on one item each", top)
+	}
+}
+
+// A model's keywords for an item are stored as one JSON list; whatever the
+// text and score, they read back as they were written, and a keyword that
+// is not UTF-8 is stored, counted and found as the same repaired text.
+func TestKeywordListsKeepTextsAndScores(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	id := seed(t, db, "ws", 1)[0]
+	want := []store.Keyword{
+		{Text: `"quoted" \ back<slash> & 'so on'`, Score: 0.1 + 0.2, Occurrences: 1},
+		{Text: "ünïcödé 日本語 \u2028 line\u2028separator", Score: 5e-324, Occurrences: 2},
+		{Text: "tiny", Score: -1.7976931348623157e308, Occurrences: 1},
+		{Text: "bad \xff byte", Score: math.Inf(1), Occurrences: 1},
+	}
+	var rows []store.KeywordRow
+	for _, k := range want {
+		rows = append(rows, store.KeywordRow{ItemID: id, Workspace: "ws", Model: "m", Keyword: k})
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.AddKeywordsMany(ctx, rows) })
+	want[3].Text = "bad \uFFFD byte"
+	got, err := db.Keywords(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(want, func(a, b store.Keyword) int { return cmp.Compare(a.Score, b.Score) })
+	if !slices.Equal(got, want) {
+		t.Errorf("keywords read back:\n%+v\nwant\n%+v", got, want)
+	}
+	if k, err := db.KeywordStatOf(ctx, "ws", "m", "bad \uFFFD byte"); err != nil || k.Items != 1 {
+		t.Errorf("repaired keyword: %+v, %v; want on one item", k, err)
+	}
+	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "bad \uFFFD byte", KeywordModel: "m"}); !slices.Equal(got, []int64{id}) {
+		t.Errorf("items with the repaired keyword: %v; want %d", got, id)
+	}
+	checkClean(t, db)
+
+	nan := []store.KeywordRow{{ItemID: id, Workspace: "ws", Model: "other", Keyword: store.Keyword{Text: "x", Score: math.NaN()}}}
+	if err := db.Update(ctx, func(tx *store.Tx) error { return tx.AddKeywordsMany(ctx, nan) }); err == nil {
+		t.Error("a score that is not a number was stored")
 	}
 }
 
