@@ -83,3 +83,11 @@ func HoldReadForTest(db *DB) (release func(), err error) {
 func QueryRowForTest(db *DB, query string, dest ...any) error {
 	return db.x.QueryRow(query).Scan(dest...)
 }
+
+// QueryArgsRowForTest scans the one row of query with args into dest.
+func QueryArgsRowForTest(db *DB, query string, args []any, dest ...any) error {
+	return db.x.QueryRow(query, args...).Scan(dest...)
+}
+
+// KeywordStartForTest is how a keyword's entry in a keyword list starts.
+func KeywordStartForTest(keyword string) string { return keywordStart(keyword) }

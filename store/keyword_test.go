@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -227,6 +228,32 @@ func TestKeywordCountsFoldIntoTheTotals(t *testing.T) {
 	checkClean(t, db)
 }
 
+// Readers find a keyword in a list by the text its entry starts with,
+// which must be what SQLite's json_quote writes: migration 0009 wrote the
+// lists of older builds with json_array.
+func TestKeywordEntriesAreQuotedAsSQLiteQuotes(t *testing.T) {
+	db := mustOpen(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := []rune("ab \"\\/\b\t\n\f\r\x00\x01\x1f\x7f<>&'é日\u2028\U0001F600")
+	cases := []string{"", "plain", `say "hi"`, "tab\tand\nnewline", "\x00"}
+	for range 500 {
+		r := make([]rune, rng.IntN(12))
+		for i := range r {
+			r[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(r))
+	}
+	for _, k := range cases {
+		var want string
+		if err := store.QueryArgsRowForTest(db, `SELECT '[' || json_quote(?) || ','`, []any{k}, &want); err != nil {
+			t.Fatal(err)
+		}
+		if got := store.KeywordStartForTest(k); got != want {
+			t.Errorf("keyword %q starts its entry as %q; SQLite quotes it %q", k, got, want)
+		}
+	}
+}
+
 // undoKeywordLists turns item_keywords back into one keywords row per
 // keyword, the schema before migration 0009.
 var undoKeywordLists = []string{
@@ -257,7 +284,7 @@ func TestKeywordMigrationListsExistingKeywords(t *testing.T) {
 	ids := seed(t, db, "ws", 3)
 	day := store.T(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
 	rows := slices.Concat(keywordRows("ws", "yake", "common", day, ids...),
-		keywordRows("ws", "hashtags", "#tag", day, ids[0]), keywordRows("ws", "yake", "rare", day, ids[2]))
+		keywordRows("ws", "hashtags", "#tag", day, ids[0]), keywordRows("ws", "yake", "say \"rare\"\t<now>", day, ids[2]))
 	rows[0].Score, rows[0].Occurrences = 0.1+0.2, 3 // a score that 15 digits do not hold
 	addKeywords(t, db, rows)
 	before := make([][]store.Keyword, len(ids))
@@ -284,8 +311,8 @@ func TestKeywordMigrationListsExistingKeywords(t *testing.T) {
 			t.Errorf("item %d: keywords %+v after the migration; want %+v", id, got, before[i])
 		}
 	}
-	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "rare"}); !slices.Equal(got, []int64{ids[2]}) {
-		t.Errorf("rare: %v; want item %d", got, ids[2])
+	if got := matchingIDs(t, db, store.ItemFilter{Workspace: "ws", Keyword: "say \"rare\"\t<now>"}); !slices.Equal(got, []int64{ids[2]}) {
+		t.Errorf("say \"rare\": %v; want item %d", got, ids[2])
 	}
 	var lists int
 	if err := store.QueryRowForTest(db, `SELECT count(*) FROM item_keywords`, &lists); err != nil || lists != 4 {

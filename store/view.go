@@ -119,9 +119,9 @@ func (db *DB) ResolveMatches(ctx context.Context, f ItemFilter) (ItemFilter, err
 			WHERE s.item_search MATCH ? AND i.workspace = ?`
 		args := []any{q, f.Workspace}
 		if f.Keyword != "" {
-			query += ` AND EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = s.rowid AND k.keyword = ?
+			query += ` AND EXISTS (SELECT 1 FROM item_keywords k WHERE k.item_id = s.rowid AND ` + keywordIn + `
 				AND k.model IN (` + placeholders(len(models)) + `))`
-			args = append(args, f.Keyword)
+			args = append(args, keywordStart(f.Keyword))
 			for _, m := range models {
 				args = append(args, m)
 			}
@@ -164,9 +164,9 @@ func (db *DB) keywordItems(ctx context.Context, workspace string, models []strin
 		}
 		var part []match // Select replaces a slice's contents, it does not append
 		err = db.x.SelectContext(ctx, &part, `SELECT k.item_id AS id, k.published_at FROM keyword_postings p
-			CROSS JOIN keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND k.keyword = ?
+			CROSS JOIN item_keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND `+keywordIn+`
 			WHERE keyword_postings MATCH ? AND p.rowid & 255 = ? ORDER BY p.rowid DESC LIMIT ?`,
-			m, keyword, postingsQuery(workspace, keyword), slot, MatchCap+1)
+			m, keywordStart(keyword), postingsQuery(workspace, keyword), slot, MatchCap+1)
 		if err != nil {
 			return nil, fmt.Errorf("keyword %q in %s: %w", keyword, workspace, err)
 		}
@@ -230,12 +230,12 @@ func (db *DB) matchClause(ctx context.Context, f ItemFilter) (*clause, error) {
 		if err != nil {
 			return nil, err
 		}
-		args := []any{postingsQuery(f.Workspace, f.Keyword), f.Keyword}
+		args := []any{postingsQuery(f.Workspace, f.Keyword), keywordStart(f.Keyword)}
 		for _, m := range models {
 			args = append(args, m)
 		}
 		c.add(`i.id IN (SELECT rowid >> 8 FROM keyword_postings WHERE keyword_postings MATCH ?)
-			AND EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = i.id AND k.keyword = ? AND k.model IN (`+
+			AND EXISTS (SELECT 1 FROM item_keywords k WHERE k.item_id = i.id AND `+keywordIn+` AND k.model IN (`+
 			placeholders(len(models))+`))`, args...)
 	}
 	return c, nil
@@ -706,8 +706,8 @@ func (db *DB) clusterClause(ctx context.Context, f ClusterFilter, capMatches boo
 		c.fromSet = true
 		return c, f.matches.capped, nil
 	case f.Keyword != "":
-		member = append(member, "EXISTS (SELECT 1 FROM keywords k WHERE k.item_id = m.id AND k.keyword = ?)")
-		args = append(args, f.Keyword)
+		member = append(member, "EXISTS (SELECT 1 FROM item_keywords k WHERE k.item_id = m.id AND "+keywordIn+")")
+		args = append(args, keywordStart(f.Keyword))
 	}
 	if len(member) > 0 {
 		c.add("EXISTS (SELECT 1 FROM items m WHERE m.cluster_id = c.id AND "+strings.Join(member, " AND ")+")", args...)
@@ -1056,11 +1056,11 @@ func (db *DB) KeywordClusters(ctx context.Context, workspace, model, keyword str
 	}
 	err = db.x.SelectContext(ctx, &out, `SELECT i.cluster_id, count(*) AS items FROM
 			(SELECT k.item_id FROM keyword_postings p
-				CROSS JOIN keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND k.keyword = ?
+				CROSS JOIN item_keywords k ON k.item_id = p.rowid >> 8 AND k.model = ? AND `+keywordIn+`
 				WHERE keyword_postings MATCH ? AND p.rowid & 255 = ? LIMIT ?) k
 		JOIN items i ON i.id = k.item_id WHERE i.cluster_id IS NOT NULL
 		GROUP BY i.cluster_id ORDER BY items DESC, i.cluster_id LIMIT ?`,
-		model, keyword, postingsQuery(workspace, keyword), slot, sample, limit)
+		model, keywordStart(keyword), postingsQuery(workspace, keyword), slot, sample, limit)
 	if err != nil {
 		return nil, fmt.Errorf("clusters of keyword %s/%s: %w", model, keyword, err)
 	}

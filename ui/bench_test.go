@@ -109,7 +109,7 @@ var benchCJK = []string{"今天的天气很好", "天气预报说明天下雨", 
 // cluster step leaves it; eight keywords per item from a long-tailed
 // vocabulary; 60 days.
 func benchDB(b *testing.B, n int) string {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("timpani-ui-bench-%d-v4.db", n))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("timpani-ui-bench-%d-v5.db", n))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
