@@ -91,3 +91,6 @@ func QueryArgsRowForTest(db *DB, query string, args []any, dest ...any) error {
 
 // KeywordStartForTest is how a keyword's entry in a keyword list starts.
 func KeywordStartForTest(keyword string) string { return keywordStart(keyword) }
+
+// DecodeKeywordListForTest reads a keyword list as stored.
+func DecodeKeywordListForTest(list string) ([]Keyword, error) { return decodeKeywordList(list) }

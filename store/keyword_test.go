@@ -1,12 +1,15 @@
 package store_test
 
 import (
+	"cmp"
 	"database/sql"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,6 +255,65 @@ func TestKeywordEntriesAreQuotedAsSQLiteQuotes(t *testing.T) {
 			t.Errorf("keyword %q starts its entry as %q; SQLite quotes it %q", k, got, want)
 		}
 	}
+}
+
+// Go reads a stored list as SQLite's JSON functions read it, whatever the
+// keywords hold; anything but a list fails with an error.
+func TestKeywordListsDecodeAsSQLiteReadsThem(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	ids := seed(t, db, "ws", 50)
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []rune("ab ,[]\"\\/\b\t\n\x01\x1f<>&é日\u2028\U0001F600")
+	var rows []store.KeywordRow
+	for _, id := range ids {
+		for range rng.IntN(12) + 1 {
+			r := make([]rune, rng.IntN(10))
+			for i := range r {
+				r[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			score := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-20))
+			rows = append(rows, store.KeywordRow{ItemID: id, Workspace: "ws", Model: "m",
+				Keyword: store.Keyword{Text: string(r), Score: score, Occurrences: rng.IntN(5) + 1}})
+		}
+	}
+	addKeywords(t, db, rows)
+	for _, id := range ids {
+		var list string
+		if err := store.QueryArgsRowForTest(db, `SELECT keywords FROM item_keywords WHERE item_id = ?`, []any{id}, &list); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.DecodeKeywordListForTest(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := db.Keywords(ctx, id) // through the keywords view, by score
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortStableFunc(got, func(a, b store.Keyword) int {
+			return cmp.Or(cmp.Compare(a.Score, b.Score), strings.Compare(a.Text, b.Text))
+		})
+		if !slices.Equal(got, want) {
+			t.Errorf("item %d: Go reads %+v; SQLite reads %+v", id, got, want)
+		}
+	}
+	for _, list := range []string{"", "[", "[]x", `[["a",1]]`, `[["a",1,2]`, `[["a,1,2]]`, `[["a",x,2]]`, `[["a",1,2],]`, `{"a":1}`} {
+		if kws, err := store.DecodeKeywordListForTest(list); err == nil && list != "[]" {
+			t.Errorf("%q decoded as %+v; want an error", list, kws)
+		}
+	}
+}
+
+// FuzzDecodeKeywordList: any text decodes to keywords or fails with an
+// error, never a panic.
+func FuzzDecodeKeywordList(f *testing.F) {
+	for _, s := range []string{`[]`, `[["a",0.5,1]]`, `[["a\"b",1e-300,2],["",9e999,1]]`, `[["\u00e9",1,1]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, list string) {
+		store.DecodeKeywordListForTest(list)
+	})
 }
 
 // undoKeywordLists turns item_keywords back into one keywords row per

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -181,4 +182,40 @@ func TestRunningTotalsMatchTheItems(t *testing.T) {
 		return err
 	})
 	check("after expiry")
+}
+
+// A cluster page counts the keywords of the cluster's members, per model,
+// most carried first, ties by model and keyword.
+func TestClusterKeywordsCountTheMembersKeywords(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	ids := seed(t, db, "ws", 4)
+	c := &store.Cluster{Workspace: "ws", Model: "m"}
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.CreateCluster(ctx, c); err != nil {
+			return err
+		}
+		var rows []store.ItemCluster
+		for i, id := range ids[:3] { // the fourth item stays out
+			rows = append(rows, store.ItemCluster{ItemID: id, ClusterID: c.ID, TextHash: int64(i)})
+		}
+		return tx.SetItemClusters(ctx, rows)
+	})
+	addKeywords(t, db, keywordRows("ws", "yake", "common", store.Time{}, ids...),
+		keywordRows("ws", "yake", `say "two"`, store.Time{}, ids[0], ids[1]),
+		keywordRows("ws", "hashtags", "#two", store.Time{}, ids[1], ids[2]),
+		keywordRows("ws", "yake", "outside", store.Time{}, ids[3]),
+		[]store.KeywordRow{{ItemID: ids[2], Workspace: "ws", Model: "yake", Keyword: store.Keyword{Text: "endless", Score: math.Inf(1)}}})
+	got, err := db.ClusterKeywords(ctx, c.ID, 100, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.KeywordCount{{Model: "yake", Keyword: "common", Items: 3}, {Model: "hashtags", Keyword: "#two", Items: 2},
+		{Model: "yake", Keyword: `say "two"`, Items: 2}, {Model: "yake", Keyword: "endless", Items: 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("cluster keywords:\n%+v\nwant\n%+v", got, want)
+	}
+	if got, err := db.ClusterKeywords(ctx, c.ID, 100, 2); err != nil || !slices.Equal(got, want[:2]) {
+		t.Errorf("the first two: %+v, %v; want %+v", got, err, want[:2])
+	}
 }
