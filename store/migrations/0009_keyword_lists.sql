@@ -20,11 +20,12 @@ CREATE TABLE item_keywords (
 	PRIMARY KEY (item_id, model)
 ) STRICT;
 
+-- In the primary key's order, so the grouping streams: no sort of every
+-- keyword row, which at a million items would hold them all in memory.
 INSERT INTO item_keywords (item_id, model, workspace, published_at, created_at, keywords)
 	SELECT item_id, model, min(workspace), min(published_at), min(created_at),
 		json_group_array(json_array(keyword, score, occurrences))
-	FROM (SELECT * FROM keywords ORDER BY item_id, model, score, keyword)
-	GROUP BY item_id, model;
+	FROM keywords GROUP BY item_id, model;
 
 DROP TABLE keywords;
 
