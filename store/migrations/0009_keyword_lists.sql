@@ -1,8 +1,8 @@
 -- One row per (item, model) holding that model's keywords for the item, in
 -- place of one row per keyword. A keyword row repeated the item, model,
 -- workspace and times, and was a B-tree entry of its own: storing ten
--- keywords an item took a tenth of the meedan workflow's time, more than
--- any model but YAKE. keywords is now a view that spreads each list back
+-- keywords an item took about a seventh of the meedan workflow's time on
+-- short posts, more than any model but YAKE. keywords is now a view that spreads each list back
 -- into rows, so every reader sees the rows as before; writers write
 -- item_keywords.
 --
