@@ -91,7 +91,6 @@ type keywordList struct {
 	publishedAt      Time
 	list             string // JSON: [[keyword, score, occurrences], ...]
 	tokens           []byte // the keywords' tokens, space-separated
-	json             []byte // list, while it is written
 }
 
 // PrepareKeywords makes rows ready for AddKeywordBatch.
@@ -144,6 +143,7 @@ func keywordLists(rows []KeywordRow) ([]keywordList, error) {
 		workspace, model string
 	}
 	var lists []keywordList
+	var texts [][]byte // lists[i].list as it is written
 	at := map[key]int{}
 	for _, r := range rows {
 		if math.IsNaN(r.Score) {
@@ -155,33 +155,33 @@ func keywordLists(rows []KeywordRow) ([]keywordList, error) {
 			i = len(lists)
 			at[k] = i
 			lists = append(lists, keywordList{item: r.ItemID, workspace: r.Workspace, model: r.Model,
-				publishedAt: r.PublishedAt, json: []byte{'['}})
+				publishedAt: r.PublishedAt})
+			texts = append(texts, []byte{'['})
 		} else {
 			if !r.PublishedAt.Equal(lists[i].publishedAt.Time) {
 				return nil, fmt.Errorf("keywords of item %d by %s: published at both %s and %s", r.ItemID, r.Model,
 					lists[i].publishedAt, r.PublishedAt)
 			}
-			lists[i].json = append(lists[i].json, ',')
+			texts[i] = append(texts[i], ',')
 			lists[i].tokens = append(lists[i].tokens, ' ')
 		}
-		l := &lists[i]
-		l.json = appendKeywordStart(l.json, r.Text)
+		b := appendKeywordStart(texts[i], r.Text)
 		switch {
 		// JSON has no infinity; SQLite reads 9e999 as one.
 		case math.IsInf(r.Score, 1):
-			l.json = append(l.json, "9e999"...)
+			b = append(b, "9e999"...)
 		case math.IsInf(r.Score, -1):
-			l.json = append(l.json, "-9e999"...)
+			b = append(b, "-9e999"...)
 		default:
-			l.json = strconv.AppendFloat(l.json, r.Score, 'g', -1, 64)
+			b = strconv.AppendFloat(b, r.Score, 'g', -1, 64)
 		}
-		l.json = append(l.json, ',')
-		l.json = strconv.AppendInt(l.json, int64(max(r.Occurrences, 1)), 10)
-		l.json = append(l.json, ']')
-		l.tokens = append(l.tokens, keywordToken(r.Workspace, r.Text)...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(max(r.Occurrences, 1)), 10)
+		texts[i] = append(b, ']')
+		lists[i].tokens = append(lists[i].tokens, keywordToken(r.Workspace, r.Text)...)
 	}
 	for i := range lists {
-		lists[i].list, lists[i].json = string(append(lists[i].json, ']')), nil
+		lists[i].list = string(append(texts[i], ']'))
 	}
 	return lists, nil
 }
