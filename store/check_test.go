@@ -240,6 +240,9 @@ func TestCheckReportsEachBrokenInvariant(t *testing.T) {
 		{"item states that are not the items", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, `DELETE FROM item_states WHERE state = 'failed'`)
 		}},
+		{"keyword lists that are not JSON", false, func(t *testing.T, w *checkWorld) {
+			w.exec(t, fmt.Sprintf(`UPDATE item_keywords SET keywords = '[["post",0.1' WHERE item_id = %d`, w.items[0]))
+		}},
 		{"keywords of missing items", false, func(t *testing.T, w *checkWorld) {
 			w.exec(t, fmt.Sprintf(`DELETE FROM items WHERE id = %d`, w.items[1]))
 		}},
