@@ -174,11 +174,15 @@ func (d Definition) Next() map[store.State][]store.State {
 
 // Allowed reports whether d lets an item move from one state to another.
 // Creation (from "") may land in ready or, for unreadable records, failed.
-func (d Definition) Allowed(from, to store.State) bool {
+func (d Definition) Allowed(from, to store.State) bool { return allowed(d.Next(), from, to) }
+
+// allowed is Allowed with d.Next() worked out once, for checking many
+// transitions.
+func allowed(next map[store.State][]store.State, from, to store.State) bool {
 	if from == "" {
 		return to == store.Ready || to == store.Failed
 	}
-	return slices.Contains(d.Next()[from], to)
+	return slices.Contains(next[from], to)
 }
 
 // Mermaid renders d's states and transitions as a Mermaid state diagram.

@@ -596,7 +596,7 @@ func (r *Runner) outcomes(def Definition, b batch, outs []outcome, now time.Time
 			}
 		}
 		for k := 1; k < len(adv.Path); k++ {
-			if !slices.Contains(next[adv.Path[k-1]], adv.Path[k]) {
+			if !allowed(next, adv.Path[k-1], adv.Path[k]) {
 				return o, fmt.Errorf("workflow %s does not allow %s -> %s (item %d)", def.Name, adv.Path[k-1], adv.Path[k], it.ID)
 			}
 		}
